@@ -1,0 +1,17 @@
+DROP TABLE attest_requirements;
+DROP TABLE absence_cases;
+DROP TABLE register_entries;
+DROP TABLE change_history;
+DROP TABLE attendance;
+DROP TABLE lessons;
+DROP TABLE substitutions;
+ALTER TABLE timetable_slots DROP COLUMN group_id;
+DROP TABLE group_members;
+DROP TABLE teaching_groups;
+DROP TABLE rooms;
+DROP TABLE periods;
+DROP TABLE time_grids;
+DROP TABLE holidays;
+DROP TABLE terms;
+DROP TABLE school_years;
+ALTER TABLE schools DROP COLUMN lock_days;

@@ -1,0 +1,10 @@
+DROP TABLE timetable_slots;
+DROP TABLE pupils;
+DROP TABLE subjects;
+DROP TABLE classes;
+DROP TABLE audit_log;
+DROP TABLE sessions;
+DROP TABLE setup_tokens;
+DROP TABLE role_assignments;
+DROP TABLE users;
+DROP TABLE schools;

@@ -1,0 +1,9 @@
+DROP TABLE social_work_assignments;
+DROP TABLE notebook_entries;
+DROP TABLE conduct_notes;
+DROP TABLE support_measures;
+DROP TABLE pupil_health_codes;
+DROP TABLE health_codes;
+DROP TABLE guardians;
+DROP TABLE pupil_photos;
+DROP TABLE pupil_profiles;

@@ -1,0 +1,5 @@
+//! Thin binary: parse the command line and hand over to the library.
+
+fn main() -> std::process::ExitCode {
+    klassenbuch::cli::main()
+}
