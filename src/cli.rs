@@ -71,6 +71,10 @@ pub enum Command {
     /// docs/import/README.md). Ohne --apply wird nur geprüft und die Vorschau gezeigt; bei
     /// einem Fehler wird nichts gespeichert und der Exit-Code ist nicht 0.
     Import(crate::import::cli::ImportArgs),
+    /// Gibt die SQL-Befehle aus, die ein migriertes PostgreSQL-Schema auf einem
+    /// Citus-Cluster nach Schulen verteilt (Verteilungsspalte school_id; siehe
+    /// docs/operations.md). Ändert selbst nichts.
+    CitusSql,
 }
 
 #[derive(Debug, Args)]
@@ -177,6 +181,10 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo(args) => crate::demo::run(args),
+        Command::CitusSql => {
+            print!("{}", crate::db::distribution::citus_sql());
+            Ok(())
+        }
         Command::Keys(KeysCommand::Generate { out, id }) => {
             let id = id.unwrap_or_else(|| format!("k{}", SystemClock.now().format("%Y%m%d%H%M")));
             crate::demo::append_key(&out, &id)?;
@@ -313,7 +321,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                     Ok(())
                 }
-                Command::Demo(_) | Command::Keys(KeysCommand::Generate { .. }) => Ok(()),
+                Command::Demo(_)
+                | Command::CitusSql
+                | Command::Keys(KeysCommand::Generate { .. }) => Ok(()),
             }
         }
     }

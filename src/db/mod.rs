@@ -7,6 +7,7 @@ pub mod acks;
 pub mod audit;
 pub mod calendar;
 pub mod ceremonies;
+pub mod distribution;
 pub mod documents;
 pub mod factors;
 pub mod import;

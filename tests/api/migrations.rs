@@ -121,3 +121,147 @@ async fn every_table_but_schools_and_throttles_carries_the_school_id() {
     assert!(schema.len() > 2, "no tables found: {schema:?}");
     assert!(without.is_empty(), "tables without school_id: {without:?}");
 }
+
+#[derive(QueryableByName, Debug)]
+struct Constraint {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    /// The constrained columns, comma-separated, in key order.
+    #[diesel(sql_type = Text)]
+    columns: String,
+    #[diesel(sql_type = Text)]
+    target_table: String,
+    #[diesel(sql_type = Text)]
+    target_columns: String,
+}
+
+/// Primary, unique and foreign keys of the current schema, from the catalog.
+fn constraints_of(conn: &mut diesel::PgConnection) -> Vec<Constraint> {
+    diesel::sql_query(
+        "SELECT c.conrelid::regclass::text AS table_name, c.contype::text AS kind, \
+                c.conname::text AS name, \
+                array_to_string(ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(n, o) \
+                  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY o), ',') AS columns, \
+                COALESCE(c.confrelid::regclass::text, '') AS target_table, \
+                array_to_string(ARRAY(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY k(n, o) \
+                  JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY o), ',') AS target_columns \
+         FROM pg_constraint c \
+         WHERE c.connamespace = current_schema()::regnamespace AND c.contype IN ('p', 'u', 'f') \
+         UNION ALL \
+         SELECT t.relname::text, 'i', i.relname::text, \
+                array_to_string(ARRAY(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY k(n, o) \
+                  JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.n ORDER BY o), ','), '', '' \
+         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
+         WHERE t.relnamespace = current_schema()::regnamespace AND x.indisunique \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+    )
+    .load(conn)
+    .expect("read the constraints")
+}
+
+#[tokio::test]
+async fn on_postgresql_every_key_of_a_distributed_table_holds_the_school_id() {
+    // Arrange
+    use klassenbuch::db::distribution::{Placement, TABLES};
+    let Some(base) = postgres_base_url() else {
+        eprintln!("skipped: set KLASSENBUCH_TEST_DATABASE_URL to check the PostgreSQL keys");
+        return;
+    };
+    let db = TestDatabase::postgres(&base);
+    let schema = migrated_schema(&db.url);
+    let mut conn = diesel::PgConnection::establish(&db.url).expect("connect");
+    let placement = |t: &str| TABLES.iter().find(|(n, ..)| *n == t).map(|(_, p, _)| *p);
+    let position = |t: &str| TABLES.iter().position(|(n, ..)| *n == t);
+
+    // Act
+    let constraints = constraints_of(&mut conn);
+
+    // Assert
+    let listed: BTreeSet<String> = TABLES.iter().map(|(n, ..)| (*n).to_owned()).collect();
+    let actual: BTreeSet<String> = schema.keys().cloned().collect();
+    assert_eq!(listed, actual, "distribution::TABLES and the schema differ");
+    let mut wrong = Vec::new();
+    for c in &constraints {
+        if placement(&c.table_name) != Some(Placement::Distributed) {
+            continue;
+        }
+        let columns: Vec<&str> = c.columns.split(',').collect();
+        let targets: Vec<&str> = c.target_columns.split(',').collect();
+        let at = columns.iter().position(|col| *col == "school_id");
+        match c.kind.as_str() {
+            "p" | "u" | "i" if at.is_none() => {
+                wrong.push(format!("{}: key {} ({})", c.table_name, c.name, c.columns));
+            }
+            "f" if placement(&c.target_table) == Some(Placement::Distributed) => {
+                // school_id on both sides, at the same place: the row and its target share
+                // a school, so they share a shard.
+                if at.is_none() || at.and_then(|i| targets.get(i)) != Some(&"school_id") {
+                    wrong.push(format!(
+                        "{}: foreign key {} ({}) -> {} ({})",
+                        c.table_name, c.name, c.columns, c.target_table, c.target_columns
+                    ));
+                }
+                if position(&c.target_table) >= position(&c.table_name) {
+                    wrong.push(format!(
+                        "{} is listed before {}, which it points at",
+                        c.table_name, c.target_table
+                    ));
+                }
+            }
+            "f" if placement(&c.target_table) == Some(Placement::Local) => {
+                wrong.push(format!(
+                    "{} points at the local table {}",
+                    c.table_name, c.target_table
+                ));
+            }
+            _ => {}
+        }
+    }
+    assert!(wrong.is_empty(), "not fit for Citus:\n{}", wrong.join("\n"));
+    let distributed_keys = constraints
+        .iter()
+        .filter(|c| c.kind == "f" && placement(&c.table_name) == Some(Placement::Distributed))
+        .filter(|c| placement(&c.target_table) == Some(Placement::Distributed))
+        .count();
+    assert!(
+        distributed_keys > 20,
+        "too few foreign keys found: {distributed_keys}"
+    );
+}
+
+#[tokio::test]
+async fn on_postgresql_a_pupil_cannot_be_put_into_a_class_of_another_school() {
+    // Arrange
+    let Some(base) = postgres_base_url() else {
+        eprintln!("skipped: set KLASSENBUCH_TEST_DATABASE_URL to check the PostgreSQL keys");
+        return;
+    };
+    let db = TestDatabase::postgres(&base);
+    migrated_schema(&db.url);
+    let mut conn = diesel::PgConnection::establish(&db.url).expect("connect");
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut conn,
+        "INSERT INTO schools (id, name, created_at) VALUES (1, 'A', now()), (2, 'B', now()); \
+         INSERT INTO classes (id, school_id, name) VALUES (10, 1, '5a');",
+    )
+    .expect("two schools and a class of school A");
+    let pupil = |school: i64| {
+        format!(
+            "INSERT INTO pupils (school_id, class_id, surname, first_name, enrolled_from) \
+             VALUES ({school}, 10, 'Albers', 'Anna', '2026-08-01')"
+        )
+    };
+
+    // Act
+    let same = diesel::sql_query(pupil(1)).execute(&mut conn);
+    let other = diesel::sql_query(pupil(2)).execute(&mut conn);
+
+    // Assert
+    assert!(same.is_ok(), "{same:?}");
+    let err = other.expect_err("a pupil of school B in a class of school A");
+    assert!(err.to_string().contains("pupils_class_id_fkey"), "{err}");
+}

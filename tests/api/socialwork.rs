@@ -300,8 +300,10 @@ async fn the_social_worker_gets_404_for_every_pupil_not_assigned_and_the_refusal
             klassenbuch::db::structure::pupils(c, w.f.school_id, Some(w.f.other_class_id)).unwrap()
                 [0]
             .id;
-        // A row that skipped the form's checks: this school, the other school's pupil.
-        socialwork::insert(
+        // A row that skipped the form's checks: this school, the other school's pupil. On
+        // PostgreSQL the keys carry the school and refuse it; SQLite takes it, and the app
+        // must still show nothing.
+        let injected = socialwork::insert(
             c,
             &NewAssignment {
                 school_id: w.f.school_id,
@@ -312,8 +314,22 @@ async fn the_social_worker_gets_404_for_every_pupil_not_assigned_and_the_refusal
                 created_by: w.f.head.user_id,
                 created_at: w.f.app.now_naive(),
             },
-        )
-        .unwrap();
+        );
+        match (&*c, injected) {
+            (DbConnection::Sqlite(_), r) => {
+                r.unwrap();
+            }
+            (DbConnection::Postgres(_), r) => assert!(
+                matches!(
+                    r,
+                    Err(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                        _
+                    ))
+                ),
+                "PostgreSQL took a row pointing at another school's pupil"
+            ),
+        }
         (school, pupil, dittmer)
     };
     assert_ne!(other_school, w.f.school_id);

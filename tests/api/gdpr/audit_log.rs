@@ -4,7 +4,7 @@
 use super::access_report::Scene;
 use crate::helpers::spawn_app;
 use diesel::prelude::*;
-use klassenbuch::auth::roles::Role;
+use klassenbuch::db::audit::NewAudit;
 use klassenbuch::db::schema::audit_log;
 use scraper::{Html, Selector};
 
@@ -78,48 +78,63 @@ async fn the_viewer_shows_only_the_records_of_the_chosen_actor_pupil_action_and_
 
 #[tokio::test]
 async fn changing_one_audit_record_in_the_database_makes_audit_verify_fail_naming_it() {
-    // Arrange
+    // Arrange: records in a school's chain and in the operator chain, interleaved.
     let app = spawn_app().await;
-    let user = app.create_user(Role::Lehrkraft);
-    app.browser.sign_in_as(&user).await;
-    app.new_browser()
-        .login(&user.login, "Falsches-Passwort-123456")
-        .await;
+    let school = app.create_school("Schule am Kanal");
+    let at = app.now_naive();
+    for (i, school_id) in [Some(school), None, Some(school), None, Some(school)]
+        .into_iter()
+        .enumerate()
+    {
+        let event = NewAudit {
+            school_id,
+            action: "anmeldung".into(),
+            object: format!("login:lehrkraft{i}"),
+            result: "erfolg".into(),
+            assurance: "aal1".into(),
+            client_addr: "127.0.0.1".into(),
+            detail: "faktor=passwort".into(),
+            ..Default::default()
+        };
+        klassenbuch::db::audit::append(&mut app.conn(), at, &event).unwrap();
+    }
     let ids: Vec<i64> = audit_log::table
+        .filter(audit_log::school_id.eq(school))
         .select(audit_log::id)
         .order(audit_log::id)
         .load(&mut *app.conn())
         .unwrap();
-    assert!(ids.len() >= 2);
-    let target = ids[ids.len() / 2];
+    assert_eq!(ids.len(), 3);
+    let target = ids[1];
     let verify = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_klassenbuch"))
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_klassenbuch"))
             .args(["audit", "verify"])
             .env("KLASSENBUCH__DATABASE__URL", &app.db_url)
             .env_remove("KLASSENBUCH_CONFIG")
             .output()
-            .unwrap()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
     };
-    let before = verify();
-    assert!(
-        before.status.success(),
-        "{}",
-        String::from_utf8_lossy(&before.stderr)
-    );
+    let (ok_before, before) = verify();
+    assert!(ok_before, "{before}");
+    assert!(before.contains("5 Einträge geprüft"), "{before}");
 
     // Act
-    diesel::sql_query(format!(
-        "UPDATE audit_log SET detail = 'faktor=nichts' WHERE id = {target}"
-    ))
-    .execute(&mut *app.conn())
-    .unwrap();
-    let after = verify();
+    diesel::update(audit_log::table.find(target))
+        .set(audit_log::detail.eq("faktor=nichts"))
+        .execute(&mut *app.conn())
+        .unwrap();
+    let (ok_after, after) = verify();
 
     // Assert
-    assert!(!after.status.success());
-    let err = String::from_utf8_lossy(&after.stderr);
+    assert!(!ok_after, "the changed record went unnoticed: {after}");
     assert!(
-        err.contains(&format!("Eintrag {target} ")),
-        "the message names the record: {err}"
+        after.contains(&format!("Eintrag {target} ")),
+        "the message names the record {target}: {after}"
     );
 }
