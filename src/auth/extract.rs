@@ -304,6 +304,34 @@ impl<R: RoleRule + 'static> FromRequest for Elevated<R> {
     }
 }
 
+/// A live elevation of the user, to be confirmed (the session's elevation touched) on a
+/// connection the handler holds anyway, so that the check costs no trip of its own. Only a
+/// [`CurrentUser`] whose session is elevated yields one.
+#[derive(Debug, Clone)]
+pub struct PendingElevation {
+    id_hash: String,
+    now: chrono::NaiveDateTime,
+}
+
+impl CurrentUser {
+    /// The elevation to confirm inside a database trip; `None` when the session is not
+    /// elevated (the caller then sends the user to step-up, as [`require_elevation`] does).
+    pub fn pending_elevation(&self) -> Option<PendingElevation> {
+        self.elevated.then(|| PendingElevation {
+            id_hash: self.session.row.id_hash.clone(),
+            now: self.now.naive_utc(),
+        })
+    }
+}
+
+impl PendingElevation {
+    /// What [`require_elevation`] does for an elevated user, on the given connection.
+    pub fn confirm(&self, c: &mut crate::db::DbConnection) -> diesel::QueryResult<Elevation> {
+        sessions::touch_elevation(c, &self.id_hash, self.now)?;
+        Ok(Elevation { _private: () })
+    }
+}
+
 /// Demands a live elevation of `user` (for handlers that serve class A or class B depending
 /// on the data asked for). Without one, the user is sent to step-up and back to `next`.
 pub async fn require_elevation(

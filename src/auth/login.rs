@@ -37,10 +37,18 @@ pub async fn form(
     let next = safe_next(query.next.as_deref().unwrap_or("/"));
     let (session, fresh) = match visitor.0 {
         Some(s) if s.row.stage == stage::ANONYMOUS => (s, false),
-        _ => (
-            session::create(&req, &state, None, None, stage::ANONYMOUS).await?,
-            true,
-        ),
+        _ => {
+            // A new anonymous session is sign-in work: admitted like the password check.
+            let _admitted = state
+                .hasher
+                .admit()
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?;
+            (
+                session::create(&req, &state, None, None, stage::ANONYMOUS).await?,
+                true,
+            )
+        }
     };
     let page = login_page(session.csrf(), &next, None, "");
     let mut resp = html(page);
@@ -103,6 +111,12 @@ pub async fn submit(
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref().unwrap_or("/"));
     let addr = crate::web::session::client_addr(&req);
+    // A login storm queues here, before any database work (see `Hasher::admit`).
+    let _admitted = state
+        .hasher
+        .admit()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
     let now = state.clock.now();
 
     throttle::check_address(&state, &addr, now).await?;

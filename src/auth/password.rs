@@ -106,10 +106,20 @@ pub fn check_new_password(password: &str, context: &[&str]) -> Result<String, St
 /// of dedicated threads. Each thread keeps its own argon2 memory area (verification reuses
 /// it, so a login storm does not grow the heap), and runs at a lower scheduling priority
 /// (nice 9): while logins queue up, requests of teachers already signed in get the CPU first.
+///
+/// It also admits sign-ins ([`Hasher::admit`]): a few more at a time than there are hashing
+/// threads, so that a login storm waits here, holding neither a thread nor a database
+/// connection, instead of filling the connection pool's queue in front of the requests of
+/// teachers already signed in.
 #[derive(Clone)]
 pub struct Hasher {
     jobs: mpsc::Sender<Job>,
+    admission: Arc<tokio::sync::Semaphore>,
 }
+
+/// Sign-ins admitted at once per hashing thread: enough to keep every hashing thread busy
+/// while others do their database work before and after the hash.
+const ADMITTED_PER_THREAD: usize = 2;
 
 type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
@@ -172,7 +182,20 @@ impl Hasher {
                 .name(format!("argon2-{i}"))
                 .spawn(move || hashing_thread(receiver))?;
         }
-        Ok(Self { jobs })
+        Ok(Self {
+            jobs,
+            admission: Arc::new(tokio::sync::Semaphore::new(n * ADMITTED_PER_THREAD)),
+        })
+    }
+
+    /// Waits until a sign-in (password form or password check) may start its work; the
+    /// permit is held until it is dropped. Waiting takes no thread and no connection.
+    pub async fn admit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, HashError> {
+        self.admission
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| HashError::Failed("die Anmeldung ist geschlossen".into()))
     }
 
     async fn on_pool<T: Send + 'static>(

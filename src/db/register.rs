@@ -95,6 +95,19 @@ pub fn slots_by_id(
         .load(conn)
 }
 
+/// One slot by id (of this school only).
+pub fn slot_by_id(
+    conn: &mut DbConnection,
+    school_id: i64,
+    id: i64,
+) -> QueryResult<Option<SlotView>> {
+    slots_in_school(school_id)
+        .filter(timetable_slots::id.eq(id))
+        .select(slot_columns!())
+        .first(conn)
+        .optional()
+}
+
 /// Slots of a class valid at some point in `[from, to]`.
 pub fn slots_of_class(
     conn: &mut DbConnection,
@@ -136,6 +149,22 @@ pub fn substitutions_in(
         .filter(substitutions::date.between(from, to))
         .select(Substitution::as_select())
         .load(conn)
+}
+
+/// The substitution or cancellation of one slot on one date (there is at most one).
+pub fn substitution_at(
+    conn: &mut DbConnection,
+    school_id: i64,
+    slot_id: i64,
+    date: NaiveDate,
+) -> QueryResult<Option<Substitution>> {
+    substitutions::table
+        .filter(substitutions::school_id.eq(school_id))
+        .filter(substitutions::slot_id.eq(slot_id))
+        .filter(substitutions::date.eq(date))
+        .select(Substitution::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// A substitution or cancellation to store.
@@ -325,6 +354,16 @@ pub struct NewLesson {
 }
 
 pub fn insert_lesson(conn: &mut DbConnection, l: &NewLesson) -> QueryResult<i64> {
+    insert_lesson_with_text(conn, l, "", "")
+}
+
+/// Inserts a lesson with its topic and homework in one statement.
+pub fn insert_lesson_with_text(
+    conn: &mut DbConnection,
+    l: &NewLesson,
+    topic: &str,
+    homework: &str,
+) -> QueryResult<i64> {
     diesel::insert_into(lessons::table)
         .values((
             lessons::school_id.eq(l.school_id),
@@ -341,6 +380,8 @@ pub fn insert_lesson(conn: &mut DbConnection, l: &NewLesson) -> QueryResult<i64>
             lessons::documented_by.eq(l.by),
             lessons::documented_at.eq(l.at),
             lessons::updated_at.eq(l.at),
+            lessons::topic.eq(topic),
+            lessons::homework.eq(homework),
         ))
         .returning(lessons::id)
         .get_result(conn)
@@ -404,6 +445,44 @@ pub fn insert_mark(
         .execute(conn)
 }
 
+/// A new attendance mark.
+#[derive(Debug, Clone)]
+pub struct NewMark {
+    pub pupil_id: i64,
+    pub status: &'static str,
+    pub minutes: i32,
+}
+
+/// Inserts the marks of a lesson in one statement.
+pub fn insert_marks(
+    conn: &mut DbConnection,
+    school_id: i64,
+    lesson_id: i64,
+    marks: &[NewMark],
+) -> QueryResult<usize> {
+    if marks.is_empty() {
+        return Ok(0);
+    }
+    let rows: Vec<_> = marks
+        .iter()
+        .map(|m| {
+            (
+                attendance::school_id.eq(school_id),
+                attendance::lesson_id.eq(lesson_id),
+                attendance::pupil_id.eq(m.pupil_id),
+                attendance::status.eq(m.status),
+                attendance::minutes.eq(m.minutes),
+            )
+        })
+        .collect();
+    let insert = diesel::insert_into(attendance::table).values(rows);
+    // A multi-row insert needs the backend's own connection (MultiConnection has none).
+    match conn {
+        DbConnection::Sqlite(c) => insert.execute(c),
+        DbConnection::Postgres(c) => insert.execute(c),
+    }
+}
+
 pub fn update_mark(
     conn: &mut DbConnection,
     id: i64,
@@ -464,6 +543,62 @@ pub fn roster(
             )
             .order((pupils::surname, pupils::first_name))
             .select((pupils::id, pupils::surname, pupils::first_name))
+            .load(conn),
+    }
+}
+
+/// The ids of a class's pupils enrolled on `date`.
+#[diesel::dsl::auto_type]
+fn class_pupil_ids(school_id: i64, class_id: i64, date: NaiveDate) -> _ {
+    pupils::table
+        .filter(pupils::school_id.eq(school_id))
+        .filter(pupils::class_id.eq(class_id))
+        .filter(pupils::enrolled_from.le(date))
+        .filter(
+            pupils::enrolled_to
+                .is_null()
+                .or(pupils::enrolled_to.ge(date)),
+        )
+        .select(pupils::id)
+}
+
+/// The ids of a group's members on `date`.
+#[diesel::dsl::auto_type]
+fn group_member_ids(school_id: i64, group_id: i64, date: NaiveDate) -> _ {
+    group_members::table
+        .filter(group_members::school_id.eq(school_id))
+        .filter(group_members::group_id.eq(group_id))
+        .filter(group_members::valid_from.le(date))
+        .filter(
+            group_members::valid_to
+                .is_null()
+                .or(group_members::valid_to.ge(date)),
+        )
+        .select(group_members::pupil_id)
+}
+
+/// Pupils of the roster (see [`roster`]) with an Attestpflicht covering `date`. The roster is
+/// a subquery, so the statement has a fixed shape (no `IN` list of ids).
+pub fn attest_pupils_of_roster(
+    conn: &mut DbConnection,
+    school_id: i64,
+    class_id: i64,
+    group_id: Option<i64>,
+    date: NaiveDate,
+) -> QueryResult<Vec<i64>> {
+    let q = attest_requirements::table
+        .filter(attest_requirements::school_id.eq(school_id))
+        .filter(attest_requirements::from_date.le(date))
+        .filter(attest_requirements::to_date.ge(date))
+        .select(attest_requirements::pupil_id);
+    match group_id {
+        Some(g) => q
+            .filter(attest_requirements::pupil_id.eq_any(group_member_ids(school_id, g, date)))
+            .load(conn),
+        None => q
+            .filter(
+                attest_requirements::pupil_id.eq_any(class_pupil_ids(school_id, class_id, date)),
+            )
             .load(conn),
     }
 }
@@ -531,6 +666,37 @@ pub fn case_spans(
         .load(conn)
 }
 
+/// Absence cases of the roster's pupils (see [`roster`]) covering `date`, in a fixed-shape
+/// statement (the roster is a subquery).
+pub fn case_spans_of_roster(
+    conn: &mut DbConnection,
+    school_id: i64,
+    class_id: i64,
+    group_id: Option<i64>,
+    date: NaiveDate,
+) -> QueryResult<Vec<CaseSpan>> {
+    let q = absence_cases::table
+        .filter(absence_cases::school_id.eq(school_id))
+        .filter(absence_cases::from_date.le(date))
+        .filter(absence_cases::to_date.ge(date))
+        .select((
+            absence_cases::pupil_id,
+            absence_cases::from_date,
+            absence_cases::to_date,
+            absence_cases::from_period,
+            absence_cases::to_period,
+            absence_cases::excuse,
+        ));
+    match group_id {
+        Some(g) => q
+            .filter(absence_cases::pupil_id.eq_any(group_member_ids(school_id, g, date)))
+            .load(conn),
+        None => q
+            .filter(absence_cases::pupil_id.eq_any(class_pupil_ids(school_id, class_id, date)))
+            .load(conn),
+    }
+}
+
 /// One change to keep in the history.
 #[derive(Debug, Clone)]
 pub struct Change {
@@ -550,9 +716,13 @@ pub fn record_changes(
     reason: Option<&str>,
     changes: &[Change],
 ) -> QueryResult<()> {
-    for c in changes {
-        diesel::insert_into(change_history::table)
-            .values((
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = changes
+        .iter()
+        .map(|c| {
+            (
                 change_history::school_id.eq(school_id),
                 change_history::at.eq(at),
                 change_history::user_id.eq(user_id),
@@ -563,9 +733,16 @@ pub fn record_changes(
                 change_history::old_value.eq(&c.old_value),
                 change_history::new_value.eq(&c.new_value),
                 change_history::amendment_reason.eq(reason),
-            ))
-            .execute(conn)?;
-    }
+            )
+        })
+        .collect();
+    // One multi-row insert, in the order of `changes` (the history reads them by id). It
+    // needs the backend's own connection (MultiConnection cannot batch).
+    let insert = diesel::insert_into(change_history::table).values(rows);
+    match conn {
+        DbConnection::Sqlite(c) => insert.execute(c)?,
+        DbConnection::Postgres(c) => insert.execute(c)?,
+    };
     Ok(())
 }
 

@@ -67,6 +67,22 @@ pub fn find_in_school(
         .optional()
 }
 
+/// A user of the given school together with the school, in one statement.
+pub fn find_in_school_with_school(
+    conn: &mut DbConnection,
+    school_id: i64,
+    user_id: i64,
+) -> QueryResult<Option<(User, crate::db::schools::School)>> {
+    use super::schema::schools;
+    users::table
+        .inner_join(schools::table)
+        .filter(users::school_id.eq(school_id))
+        .filter(users::id.eq(user_id))
+        .select((User::as_select(), crate::db::schools::School::as_select()))
+        .first(conn)
+        .optional()
+}
+
 pub fn list_in_school(conn: &mut DbConnection, school_id: i64) -> QueryResult<Vec<User>> {
     users::table
         .filter(users::school_id.eq(school_id))

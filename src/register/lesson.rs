@@ -2,9 +2,11 @@
 //! late (minutes) and left early, topic and homework, one save. Works without JavaScript.
 
 use crate::auth::CurrentUser;
+use crate::db::DbConnection;
 use crate::db::register::{self, RosterPupil};
+use crate::db::sessions;
 use crate::error::{AppError, AppResult};
-use crate::register::access::{self, LessonAccess};
+use crate::register::access::{self, Denied, LessonAccess, Who};
 use crate::register::plan::Planned;
 use crate::register::save::{self, Actor, Refusal, SaveRequest, Status};
 use crate::startup::AppState;
@@ -14,6 +16,7 @@ use crate::web::{html, see_other};
 use actix_web::HttpResponse;
 use actix_web::web::{Data, Form, Path};
 use chrono::NaiveDate;
+use diesel::QueryResult;
 use maud::{Markup, html as markup};
 use std::collections::{HashMap, HashSet};
 
@@ -47,49 +50,45 @@ struct LessonData {
     reported: HashSet<i64>,
 }
 
-async fn load(state: &AppState, school_id: i64, planned: &Planned) -> AppResult<LessonData> {
+/// Loads what the lesson view shows, on a connection the caller holds. Every statement has a
+/// fixed shape, whatever the class size.
+fn load_in(c: &mut DbConnection, school_id: i64, planned: &Planned) -> QueryResult<LessonData> {
     let (class_id, group_id, date, period) = (
         planned.slot.class_id,
         planned.slot.group_id,
         planned.date,
         planned.slot.period,
     );
-    let lesson_id = planned.lesson.as_ref().map(|l| l.id);
-    state
-        .db
-        .run(move |c| {
-            let roster = register::roster(c, school_id, class_id, group_id, date)?;
-            let ids: Vec<i64> = roster.iter().map(|p| p.id).collect();
-            let attest: HashSet<i64> = register::attest_pupils(c, school_id, &ids, date)?
-                .into_iter()
-                .collect();
-            let reported: HashSet<i64> = register::case_spans(c, school_id, &ids, date, date)?
-                .into_iter()
-                .filter(|s| s.covers(date, period))
-                .map(|s| s.pupil_id)
-                .collect();
-            let marks = match lesson_id {
-                Some(id) => register::marks_of_lesson(c, school_id, id)?
-                    .into_iter()
-                    .map(|m| (m.pupil_id, (Status::from_db(&m.status), m.minutes)))
-                    .collect(),
-                // A reported absence pre-fills the roster of a lesson not yet saved.
-                None => reported
-                    .iter()
-                    .map(|id| (*id, (Status::Absent, 0)))
-                    .collect(),
-            };
-            let entries = register::entries_of_class_on(c, school_id, class_id, date)?;
-            Ok(LessonData {
-                roster,
-                entries,
-                marks,
-                attest,
-                reported,
-            })
-        })
-        .await
-        .map_err(Into::into)
+    let roster = register::roster(c, school_id, class_id, group_id, date)?;
+    let attest: HashSet<i64> =
+        register::attest_pupils_of_roster(c, school_id, class_id, group_id, date)?
+            .into_iter()
+            .collect();
+    let reported: HashSet<i64> =
+        register::case_spans_of_roster(c, school_id, class_id, group_id, date)?
+            .into_iter()
+            .filter(|s| s.covers(date, period))
+            .map(|s| s.pupil_id)
+            .collect();
+    let marks = match &planned.lesson {
+        Some(lesson) => register::marks_of_lesson(c, school_id, lesson.id)?
+            .into_iter()
+            .map(|m| (m.pupil_id, (Status::from_db(&m.status), m.minutes)))
+            .collect(),
+        // A reported absence pre-fills the roster of a lesson not yet saved.
+        None => reported
+            .iter()
+            .map(|id| (*id, (Status::Absent, 0)))
+            .collect(),
+    };
+    let entries = register::entries_of_class_on(c, school_id, class_id, date)?;
+    Ok(LessonData {
+        roster,
+        entries,
+        marks,
+        attest,
+        reported,
+    })
 }
 
 fn heading(p: &Planned) -> String {
@@ -344,16 +343,45 @@ pub async fn add_entry(
     Ok(see_other(&lesson_path(slot_id, date)))
 }
 
-/// `GET /unterricht/{slot}/{date}`.
+/// `GET /unterricht/{slot}/{date}`. Access, data and the flash message in one trip to the
+/// database (the session was loaded by the middleware).
 pub async fn show(
     state: Data<AppState>,
     user: CurrentUser,
     path: Path<(i64, String)>,
 ) -> AppResult<HttpResponse> {
     let (slot_id, date) = parse_path(&path)?;
-    let acc = access::resolve(&state, &user, slot_id, date, &lesson_path(slot_id, date)).await?;
-    let data = load(&state, user.school_id(), &acc.planned).await?;
-    let flash = session::take_flash(&state, &user.session).await?;
+    let who = Who::of(&user);
+    let school_id = who.school_id;
+    // The flash is shown once: cleared in the same trip, after the data was read.
+    let flash_of = user
+        .session
+        .row
+        .flash
+        .is_some()
+        .then(|| user.session.row.id_hash.clone());
+    let trip = state
+        .db
+        .run(move |c| {
+            let acc = match access::resolve_in(c, &who, slot_id, date)? {
+                Ok(acc) => acc,
+                Err(denied) => return Ok(Err(denied)),
+            };
+            let data = load_in(c, school_id, &acc.planned)?;
+            if let Some(id) = &flash_of {
+                sessions::set_flash(c, id, None)?;
+            }
+            Ok(Ok((acc, data)))
+        })
+        .await?;
+    let (acc, data) = match trip {
+        Ok(found) => found,
+        Err(denied) => {
+            let next = lesson_path(slot_id, date);
+            return Err(denied.into_error(&state, &user, slot_id, date, &next).await);
+        }
+    };
+    let flash = user.session.row.flash.as_deref().map(Flash::decode);
     let body = view(&user, &acc, &data, user.school.lock_days, None, &[]);
     Ok(html(
         Page::new(heading(&acc.planned))
@@ -364,7 +392,31 @@ pub async fn show(
     ))
 }
 
-/// `POST /unterricht/{slot}/{date}`: one request, one transaction for the whole roster.
+/// What the one trip of a save found or did.
+enum SaveTrip {
+    Denied(Denied),
+    Forbidden,
+    /// The form did not validate; the view to show again.
+    Invalid {
+        acc: LessonAccess,
+        data: LessonData,
+        entered: SaveRequest,
+        errors: Vec<String>,
+    },
+    /// The save was refused without writing anything; the view to show again.
+    Refused {
+        acc: LessonAccess,
+        data: LessonData,
+        req: SaveRequest,
+        refusal: Refusal,
+    },
+    Saved {
+        today: NaiveDate,
+    },
+}
+
+/// `POST /unterricht/{slot}/{date}`: one request, one transaction for the whole roster, and
+/// one trip to the database for access, roster, save and flash message.
 pub async fn save(
     state: Data<AppState>,
     user: CurrentUser,
@@ -372,92 +424,123 @@ pub async fn save(
     form: Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     let (slot_id, date) = parse_path(&path)?;
-    let acc = access::resolve(&state, &user, slot_id, date, &lesson_path(slot_id, date)).await?;
-    if !acc.can_write {
-        return Err(AppError::Forbidden);
-    }
-    // Only the roster is needed to read the form; the rest of the view only if it is shown
-    // again with an error.
-    let (school_id, class_id, group_id) = (
-        user.school_id(),
-        acc.planned.slot.class_id,
-        acc.planned.slot.group_id,
-    );
-    let roster = state
-        .db
-        .run(move |c| register::roster(c, school_id, class_id, group_id, date))
-        .await?;
+    let who = Who::of(&user);
+    let school_id = who.school_id;
     let lock_days = user.school.lock_days;
-    let req = match save::parse_form(&form, &roster) {
-        Ok(r) => r,
-        Err(errors) => {
-            let data = load(&state, school_id, &acc.planned).await?;
-            let entered = save::as_entered(&form, &data.roster);
-            return Ok(rerender(
-                &user,
-                &acc,
-                &data,
-                lock_days,
-                Some(&entered),
-                &errors,
-            ));
-        }
-    };
-    let planned = acc.planned.clone();
-    let actor_locked = acc.locked(lock_days);
     let (user_id, assurance, now) = (
         user.user.id,
         user.assurance().to_owned(),
         user.now.naive_utc(),
     );
     let session_id = user.session.row.id_hash.clone();
-    let r = req.clone();
-    // The save and its flash message in one trip to the database (the flash after the commit).
-    let result = state
+    let form = form.into_inner();
+    let trip = state
         .db
         .run(move |c| {
+            let acc = match access::resolve_in(c, &who, slot_id, date)? {
+                Ok(acc) => acc,
+                Err(denied) => return Ok(SaveTrip::Denied(denied)),
+            };
+            if !acc.can_write {
+                return Ok(SaveTrip::Forbidden);
+            }
+            // Only the roster is needed to read the form; the rest of the view only if it is
+            // shown again.
+            let (class_id, group_id) = (acc.planned.slot.class_id, acc.planned.slot.group_id);
+            let roster = register::roster(c, school_id, class_id, group_id, date)?;
+            let req = match save::parse_form(&form, &roster) {
+                Ok(r) => r,
+                Err(errors) => {
+                    let data = load_in(c, school_id, &acc.planned)?;
+                    let entered = save::as_entered(&form, &data.roster);
+                    return Ok(SaveTrip::Invalid {
+                        acc,
+                        data,
+                        entered,
+                        errors,
+                    });
+                }
+            };
             let actor = Actor {
                 user_id,
                 assurance: &assurance,
                 now,
-                locked: actor_locked,
+                locked: acc.locked(lock_days),
             };
-            let result = save::apply(c, school_id, &planned, &r, &actor)?;
-            if let Ok(outcome) = &result {
-                let flash = Flash {
-                    kind: FlashKind::Success,
-                    text: format!(
-                        "{} {} gespeichert: {} fehlen, {} verspätet, {} früher gegangen.",
-                        planned.slot.class_name,
-                        planned.slot.subject_name,
-                        outcome.absent,
-                        outcome.late,
-                        outcome.left_early
-                    ),
-                };
-                crate::db::sessions::set_flash(c, &session_id, Some(&flash.encode()))?;
+            match save::apply(c, school_id, &acc.planned, &req, &actor)? {
+                Ok(outcome) => {
+                    // The flash message after the commit.
+                    let planned = &acc.planned;
+                    let flash = Flash {
+                        kind: FlashKind::Success,
+                        text: format!(
+                            "{} {} gespeichert: {} fehlen, {} verspätet, {} früher gegangen.",
+                            planned.slot.class_name,
+                            planned.slot.subject_name,
+                            outcome.absent,
+                            outcome.late,
+                            outcome.left_early
+                        ),
+                    };
+                    sessions::set_flash(c, &session_id, Some(&flash.encode()))?;
+                    Ok(SaveTrip::Saved { today: acc.today })
+                }
+                Err(refusal) => {
+                    let data = load_in(c, school_id, &acc.planned)?;
+                    Ok(SaveTrip::Refused {
+                        acc,
+                        data,
+                        req,
+                        refusal,
+                    })
+                }
             }
-            Ok(result)
         })
         .await?;
-    let message = match result {
-        Ok(_) => return Ok(see_other(if date == acc.today { "/" } else { "/offen" })),
-        Err(Refusal::NeedsReason) => format!(
-            "Diese Stunde ist festgeschrieben (älter als {lock_days} Tage): bitte im Feld »Begründung des Nachtrags« angeben, warum Sie sie ändern."
-        ),
-        Err(Refusal::Cancelled) => {
-            "Diese Stunde entfällt und kann nicht dokumentiert werden.".into()
+    match trip {
+        SaveTrip::Saved { today } => Ok(see_other(if date == today { "/" } else { "/offen" })),
+        SaveTrip::Denied(denied) => {
+            let next = lesson_path(slot_id, date);
+            Err(denied.into_error(&state, &user, slot_id, date, &next).await)
         }
-    };
-    let data = load(&state, school_id, &acc.planned).await?;
-    Ok(rerender(
-        &user,
-        &acc,
-        &data,
-        lock_days,
-        Some(&req),
-        &[message],
-    ))
+        SaveTrip::Forbidden => Err(AppError::Forbidden),
+        SaveTrip::Invalid {
+            acc,
+            data,
+            entered,
+            errors,
+        } => Ok(rerender(
+            &user,
+            &acc,
+            &data,
+            lock_days,
+            Some(&entered),
+            &errors,
+        )),
+        SaveTrip::Refused {
+            acc,
+            data,
+            req,
+            refusal,
+        } => {
+            let message = match refusal {
+                Refusal::NeedsReason => format!(
+                    "Diese Stunde ist festgeschrieben (älter als {lock_days} Tage): bitte im Feld »Begründung des Nachtrags« angeben, warum Sie sie ändern."
+                ),
+                Refusal::Cancelled => {
+                    "Diese Stunde entfällt und kann nicht dokumentiert werden.".into()
+                }
+            };
+            Ok(rerender(
+                &user,
+                &acc,
+                &data,
+                lock_days,
+                Some(&req),
+                &[message],
+            ))
+        }
+    }
 }
 
 fn rerender(

@@ -173,21 +173,36 @@ pub fn class_plan(
     Ok(out)
 }
 
-/// One slot on one date, if it takes place (of this school only).
+/// One slot on one date, if it takes place (of this school only). Fixed-shape queries for
+/// the one slot and date only (they are prepared once per connection).
 pub fn single(
     conn: &mut DbConnection,
     school_id: i64,
     slot_id: i64,
     date: NaiveDate,
 ) -> QueryResult<Option<Planned>> {
-    let slots = register::slots_by_id(conn, school_id, &[slot_id])?;
-    let Some(slot) = slots.first() else {
+    let Some(slot) = register::slot_by_id(conn, school_id, slot_id)? else {
         return Ok(None);
     };
-    let subs = register::substitutions_in(conn, school_id, date, date)?
-        .into_iter()
-        .filter(|s| s.slot_id == slot_id)
-        .collect();
-    let cal = load_calendar(conn, school_id, &[slot_id], subs, date, date)?;
-    Ok(cal.plan(slot, date))
+    // Not on that weekday or outside the slot's validity: no lesson, whatever the calendar.
+    if weekday(date) != slot.weekday || !valid_on(slot.valid_from, slot.valid_to, date) {
+        return Ok(None);
+    }
+    let holidays = register::holidays_in(conn, school_id, date, date)?;
+    if holidays.iter().any(|(s, e)| *s <= date && date <= *e) {
+        return Ok(None);
+    }
+    let periods = register::grid_periods_in(conn, school_id, date, date)?;
+    let subs = register::substitution_at(conn, school_id, slot_id, date)?;
+    let lesson = register::lesson_at(conn, school_id, slot_id, date)?;
+    let cal = Calendar {
+        holidays,
+        periods,
+        subs: subs.into_iter().map(|s| ((s.slot_id, s.date), s)).collect(),
+        lessons: lesson
+            .into_iter()
+            .map(|l| ((l.slot_id, l.date), l))
+            .collect(),
+    };
+    Ok(cal.plan(&slot, date))
 }

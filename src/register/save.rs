@@ -347,7 +347,7 @@ pub fn apply(
             }
             None => {
                 let (start, end) = planned.times.unwrap_or((0, 0));
-                let id = register::insert_lesson(
+                register::insert_lesson_with_text(
                     c,
                     &NewLesson {
                         school_id,
@@ -364,11 +364,12 @@ pub fn apply(
                         by: actor.user_id,
                         at: actor.now,
                     },
-                )?;
-                register::update_lesson_text(c, id, &req.topic, &req.homework, actor.now)?;
-                id
+                    &req.topic,
+                    &req.homework,
+                )?
             }
         };
+        let mut new_marks = Vec::new();
         for (old_id, m) in mark_ops {
             match (old_id, m.status) {
                 (Some(id), Status::Present) => {
@@ -378,11 +379,14 @@ pub fn apply(
                     register::update_mark(c, id, s.db(), m.minutes)?;
                 }
                 (None, Status::Present) => {}
-                (None, s) => {
-                    register::insert_mark(c, school_id, lesson_id, m.pupil_id, s.db(), m.minutes)?;
-                }
+                (None, s) => new_marks.push(register::NewMark {
+                    pupil_id: m.pupil_id,
+                    status: s.db(),
+                    minutes: m.minutes,
+                }),
             }
         }
+        register::insert_marks(c, school_id, lesson_id, &new_marks)?;
         let rows: Vec<Change> = changes
             .into_iter()
             .map(|(entity, field, old_value, new_value)| Change {

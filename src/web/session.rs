@@ -5,7 +5,7 @@
 use crate::auth::roles::Role;
 use crate::crypto::{random_token, sha256_hex};
 use crate::db::DbConnection;
-use crate::db::schools::{self, School};
+use crate::db::schools::School;
 use crate::db::sessions::{self, SessionRow};
 use crate::db::users::{self, User};
 use crate::error::{AppError, AppResult};
@@ -63,10 +63,8 @@ pub fn user_context(
     user_id: i64,
     today: NaiveDate,
 ) -> QueryResult<Option<UserContext>> {
-    let user = users::find_in_school(c, school_id, user_id)?;
-    let school = schools::find(c, school_id)?;
-    match (user, school) {
-        (Some(user), Some(school)) if user.active && user.setup_complete => Ok(Some(UserContext {
+    match users::find_in_school_with_school(c, school_id, user_id)? {
+        Some((user, school)) if user.active && user.setup_complete => Ok(Some(UserContext {
             roles: users::roles_on(c, school_id, user_id, today)?,
             acked: crate::legal::all_acknowledged(c, school_id, user_id)?,
             user,
