@@ -532,24 +532,16 @@ pub fn roster(
             .order((pupils::surname, pupils::first_name))
             .select((pupils::id, pupils::surname, pupils::first_name))
             .load(conn),
-        None => pupils::table
-            .filter(pupils::school_id.eq(school_id))
-            .filter(pupils::class_id.eq(class_id))
-            .filter(pupils::enrolled_from.le(date))
-            .filter(
-                pupils::enrolled_to
-                    .is_null()
-                    .or(pupils::enrolled_to.ge(date)),
-            )
+        None => class_pupils(school_id, class_id, date)
             .order((pupils::surname, pupils::first_name))
             .select((pupils::id, pupils::surname, pupils::first_name))
             .load(conn),
     }
 }
 
-/// The ids of a class's pupils enrolled on `date`.
+/// A class's pupils enrolled on `date`.
 #[diesel::dsl::auto_type]
-fn class_pupil_ids(school_id: i64, class_id: i64, date: NaiveDate) -> _ {
+fn class_pupils(school_id: i64, class_id: i64, date: NaiveDate) -> _ {
     pupils::table
         .filter(pupils::school_id.eq(school_id))
         .filter(pupils::class_id.eq(class_id))
@@ -559,7 +551,13 @@ fn class_pupil_ids(school_id: i64, class_id: i64, date: NaiveDate) -> _ {
                 .is_null()
                 .or(pupils::enrolled_to.ge(date)),
         )
-        .select(pupils::id)
+}
+
+/// The ids of a class's pupils enrolled on `date`.
+#[diesel::dsl::auto_type]
+fn class_pupil_ids(school_id: i64, class_id: i64, date: NaiveDate) -> _ {
+    let enrolled: class_pupils = class_pupils(school_id, class_id, date);
+    enrolled.select(pupils::id)
 }
 
 /// The ids of a group's members on `date`.
@@ -603,24 +601,9 @@ pub fn attest_pupils_of_roster(
     }
 }
 
-/// Pupils (of the given ones) with an Attestpflicht covering `date`.
-pub fn attest_pupils(
-    conn: &mut DbConnection,
-    school_id: i64,
-    pupil_ids: &[i64],
-    date: NaiveDate,
-) -> QueryResult<Vec<i64>> {
-    attest_requirements::table
-        .filter(attest_requirements::school_id.eq(school_id))
-        .filter(attest_requirements::pupil_id.eq_any(pupil_ids))
-        .filter(attest_requirements::from_date.le(date))
-        .filter(attest_requirements::to_date.ge(date))
-        .select(attest_requirements::pupil_id)
-        .load(conn)
-}
-
 /// An absence case as the lesson page needs it (no reason, no note: those are class B).
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = absence_cases)]
 pub struct CaseSpan {
     pub pupil_id: i64,
     pub from_date: NaiveDate,
@@ -655,14 +638,7 @@ pub fn case_spans(
         .filter(absence_cases::pupil_id.eq_any(pupil_ids))
         .filter(absence_cases::from_date.le(to))
         .filter(absence_cases::to_date.ge(from))
-        .select((
-            absence_cases::pupil_id,
-            absence_cases::from_date,
-            absence_cases::to_date,
-            absence_cases::from_period,
-            absence_cases::to_period,
-            absence_cases::excuse,
-        ))
+        .select(CaseSpan::as_select())
         .load(conn)
 }
 
@@ -679,14 +655,7 @@ pub fn case_spans_of_roster(
         .filter(absence_cases::school_id.eq(school_id))
         .filter(absence_cases::from_date.le(date))
         .filter(absence_cases::to_date.ge(date))
-        .select((
-            absence_cases::pupil_id,
-            absence_cases::from_date,
-            absence_cases::to_date,
-            absence_cases::from_period,
-            absence_cases::to_period,
-            absence_cases::excuse,
-        ));
+        .select(CaseSpan::as_select());
     match group_id {
         Some(g) => q
             .filter(absence_cases::pupil_id.eq_any(group_member_ids(school_id, g, date)))
