@@ -83,7 +83,12 @@ impl Event {
             assurance = %e.assurance,
         );
         let at = state.clock.now().naive_utc();
-        state.db.run(move |c| audit::append(c, at, &e)).await?;
+        // A school's record goes to its chain in its database; the rest to the default one.
+        let db = match e.school_id {
+            Some(school) => state.db.for_school(school),
+            None => state.db.home(),
+        };
+        db.run(move |c| audit::append(c, at, &e)).await?;
         Ok(())
     }
 }

@@ -55,7 +55,9 @@ pub enum Command {
     Retention(RetentionCommand),
     /// Erstellt im laufenden Betrieb eine konsistente Sicherung der Datenbank (SQLite:
     /// VACUUM INTO; PostgreSQL: pg_dump) und daneben DATEI.meta.json mit der Schemaversion.
-    /// Der Schlüssel ist nicht enthalten: sichern Sie die Schlüsseldatei getrennt.
+    /// Der Schlüssel ist nicht enthalten: sichern Sie die Schlüsseldatei getrennt. Mit
+    /// database.schools wird jede Datenbank gesichert: die Standarddatenbank nach DATEI, jede
+    /// weitere nach DATEI-KENNUNG.
     Backup {
         /// Zieldatei, z. B. /var/backups/klassenbuch/2026-11-23.sqlite
         #[arg(long)]
@@ -66,6 +68,10 @@ pub enum Command {
     Restore {
         /// Die Sicherungsdatei (DATEI.meta.json muss daneben liegen).
         file: PathBuf,
+        /// Ziel-Datenbank (Standard: database.url). Mit database.schools für die Sicherung
+        /// einer weiteren Datenbank deren URL angeben.
+        #[arg(long)]
+        database: Option<String>,
     },
     /// Importiert Stammdaten aus einer CSV-Datei der Schulverwaltung (siehe
     /// docs/import/README.md). Ohne --apply wird nur geprüft und die Vorschau gezeigt; bei
@@ -101,6 +107,11 @@ pub enum SchoolCommand {
         /// Angezeigter Name der Schulleitung (Standard: der Anmeldename).
         #[arg(long)]
         headteacher_name: Option<String>,
+        /// Schulnummer. Mit database.schools legt sie fest, in welcher Datenbank die Schule
+        /// liegt (erst die Zuordnung eintragen, dann anlegen). Ohne Angabe: die nächste
+        /// freie Nummer, die keiner anderen Datenbank zugeordnet ist (Standarddatenbank).
+        #[arg(long)]
+        id: Option<i64>,
     },
 }
 
@@ -198,7 +209,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             match command {
                 Command::Serve => serve(settings),
                 Command::Migrate => {
-                    let db = connect(&settings)?;
+                    let db = crate::cli_connect(&settings)?;
                     let n = db.migrate()?;
                     println!("{n} Migration(en) angewendet.");
                     Ok(())
@@ -207,8 +218,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     name,
                     headteacher_login,
                     headteacher_name,
+                    id,
                 }) => {
-                    let db = connect(&settings)?;
+                    let db = crate::cli_connect(&settings)?;
                     db.migrate()?;
                     let link = crate::demo::create_school_with_setup_link(
                         &db,
@@ -217,6 +229,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         &name,
                         &headteacher_login,
                         headteacher_name.as_deref().unwrap_or(&headteacher_login),
+                        id,
                     )?;
                     println!("Schule »{name}« angelegt.");
                     println!(
@@ -227,24 +240,44 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     Ok(())
                 }
                 Command::Backup { to } => {
-                    let db = connect(&settings)?;
-                    let meta = crate::ops::backup::backup(
-                        &db,
-                        settings.database.url.expose_secret(),
-                        &to,
-                        SystemClock.now(),
-                    )?;
-                    println!(
-                        "Sicherung geschrieben: {} (Schemaversion {}).",
-                        to.display(),
-                        meta.schema_version
-                    );
+                    let db = crate::cli_connect(&settings)?;
+                    let mut urls = vec![settings.database.url.expose_secret().to_owned()];
+                    for url in settings
+                        .database
+                        .school_map()
+                        .map_err(anyhow::Error::msg)?
+                        .into_values()
+                    {
+                        if !urls.contains(&url) {
+                            urls.push(url);
+                        }
+                    }
+                    for (i, url) in urls.iter().enumerate() {
+                        let one = Db::connect(url, 1, settings.database.busy_timeout_ms)?;
+                        let target = match db.all()[i].cookie_tag() {
+                            Some(tag) if i > 0 => {
+                                let mut name = to.as_os_str().to_owned();
+                                name.push(format!("-{tag}"));
+                                PathBuf::from(name)
+                            }
+                            _ => to.clone(),
+                        };
+                        let meta =
+                            crate::ops::backup::backup(&one, url, &target, SystemClock.now())?;
+                        println!(
+                            "Sicherung von {} geschrieben: {} (Schemaversion {}).",
+                            one.label(),
+                            target.display(),
+                            meta.schema_version
+                        );
+                    }
                     println!("Die Schlüsseldatei ist nicht enthalten; sichern Sie sie getrennt.");
                     Ok(())
                 }
-                Command::Restore { file } => {
-                    let report =
-                        crate::ops::backup::restore(settings.database.url.expose_secret(), &file)?;
+                Command::Restore { file, database } => {
+                    let url = database
+                        .unwrap_or_else(|| settings.database.url.expose_secret().to_owned());
+                    let report = crate::ops::backup::restore(&url, &file)?;
                     println!(
                         "Wiederhergestellt: Schemaversion {}, {} Protokolleinträge geprüft.",
                         report.schema_version, report.audit_records
@@ -253,52 +286,69 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 Command::Keys(KeysCommand::Rotate) => {
                     let keys = settings.keyring()?;
-                    let db = connect(&settings)?;
+                    let db = crate::cli_connect(&settings)?;
                     db.migrate()?;
-                    let mut conn = db.get()?;
-                    let report = crate::sealed::rotate(&mut conn, &keys, 500, |table, n| {
-                        println!("  {table}: {n} Werte neu verschlüsselt");
-                    })?;
+                    let mut rotated = 0;
+                    for d in db.all() {
+                        let mut conn = d.get()?;
+                        let report = crate::sealed::rotate(&mut conn, &keys, 500, |table, n| {
+                            println!("  {table}: {n} Werte neu verschlüsselt");
+                        })?;
+                        rotated += report.rotated;
+                    }
                     println!(
-                        "Fertig: {} Werte stehen jetzt unter Schlüssel »{}«.",
-                        report.rotated,
+                        "Fertig: {rotated} Werte stehen jetzt unter Schlüssel »{}«.",
                         keys.current_id()
                     );
                     Ok(())
                 }
                 Command::Import(args) => {
                     let keys = settings.keyring()?;
-                    let db = connect(&settings)?;
+                    let db = crate::cli_connect(&settings)?;
                     db.migrate()?;
                     let mut out = std::io::stdout();
                     crate::import::cli::run(&db, &keys, SystemClock.now(), &args, &mut out)?;
                     Ok(())
                 }
                 Command::Audit(AuditCommand::Verify) => {
-                    let db = connect(&settings)?;
-                    let mut conn = db.get()?;
-                    match crate::db::audit::verify_chains(&mut conn)? {
-                        Ok(n) => {
-                            println!("Protokoll unversehrt: {n} Einträge geprüft.");
-                            Ok(())
+                    let db = crate::cli_connect(&settings)?;
+                    let mut checked = 0;
+                    for d in db.all() {
+                        let mut conn = d.get()?;
+                        match crate::db::audit::verify_chains(&mut conn)? {
+                            Ok(n) => checked += n,
+                            Err(id) if db.is_mapped() => anyhow::bail!(
+                                "Protokoll verändert: Eintrag {id} in der Datenbank {} passt \
+                                 nicht zur Kette.",
+                                d.label()
+                            ),
+                            Err(id) => anyhow::bail!(
+                                "Protokoll verändert: Eintrag {id} passt nicht zur Kette."
+                            ),
                         }
-                        Err(id) => anyhow::bail!(
-                            "Protokoll verändert: Eintrag {id} passt nicht zur Kette."
-                        ),
                     }
+                    println!("Protokoll unversehrt: {checked} Einträge geprüft.");
+                    Ok(())
                 }
                 Command::Retention(RetentionCommand::Run { dry_run, school }) => {
-                    let db = connect(&settings)?;
+                    let db = crate::cli_connect(&settings)?;
                     db.migrate()?;
-                    let mut conn = db.get()?;
                     let ids = school.map(|s| vec![s]);
-                    let runs = crate::gdpr::retention::run_schools(
-                        &mut conn,
-                        ids.as_deref(),
-                        &settings.retention.archive_dir,
-                        SystemClock.now(),
-                        dry_run,
-                    )?;
+                    let databases = match school {
+                        Some(s) => vec![db.for_school(s)],
+                        None => db.all(),
+                    };
+                    let mut runs = Vec::new();
+                    for d in databases {
+                        let mut conn = d.get()?;
+                        runs.extend(crate::gdpr::retention::run_schools(
+                            &mut conn,
+                            ids.as_deref(),
+                            &settings.retention.archive_dir,
+                            SystemClock.now(),
+                            dry_run,
+                        )?);
+                    }
                     for (plan, done) in &runs {
                         println!("Schule {}:", plan.school_id);
                         if plan.items.is_empty() {
@@ -327,14 +377,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
     }
-}
-
-fn connect(settings: &Settings) -> anyhow::Result<Db> {
-    Ok(Db::connect(
-        settings.database.url.expose_secret(),
-        settings.database.pool_size,
-        settings.database.busy_timeout_ms,
-    )?)
 }
 
 fn serve(settings: Settings) -> anyhow::Result<()> {

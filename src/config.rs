@@ -6,6 +6,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use url::Url;
 
@@ -105,6 +106,26 @@ pub struct DatabaseSettings {
     pub pool_size: u32,
     /// How long SQLite waits for a write lock before giving up, in milliseconds.
     pub busy_timeout_ms: u32,
+    /// The school → database map for spreading schools over several databases: school
+    /// number → URL. Schools not named here live in `url`. Empty: one database.
+    #[serde(default)]
+    pub schools: BTreeMap<String, String>,
+}
+
+impl DatabaseSettings {
+    /// `schools` with the school numbers parsed; names the entry that is not a number.
+    pub fn school_map(&self) -> Result<BTreeMap<i64, String>, String> {
+        self.schools
+            .iter()
+            .map(|(school, url)| match school.trim().parse::<i64>() {
+                Ok(id) if id > 0 => Ok((id, url.trim().to_owned())),
+                _ => Err(format!(
+                    "database.schools: »{school}« ist keine Schulnummer (erwartet z. B. \
+                     \"12\" = \"postgres://…\")."
+                )),
+            })
+            .collect()
+    }
 }
 
 fn serialize_plain_secret<S: serde::Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
@@ -117,6 +138,14 @@ impl std::fmt::Debug for DatabaseSettings {
             .field("url", &redact_url(self.url.expose_secret()))
             .field("pool_size", &self.pool_size)
             .field("busy_timeout_ms", &self.busy_timeout_ms)
+            .field(
+                "schools",
+                &self
+                    .schools
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), redact_url(v)))
+                    .collect::<BTreeMap<_, _>>(),
+            )
             .finish()
     }
 }
@@ -212,6 +241,7 @@ impl Default for Settings {
                 url: SecretString::from("sqlite://klassenbuch.sqlite"),
                 pool_size: 8,
                 busy_timeout_ms: 5000,
+                schools: BTreeMap::new(),
             },
             keys: KeySettings {
                 file: None,
@@ -272,8 +302,20 @@ impl Settings {
                 )));
             }
         }
-        crate::db::DbKind::from_url(self.database.url.expose_secret())
+        let kind = crate::db::DbKind::from_url(self.database.url.expose_secret())
             .map_err(|e| ConfigError(e.to_string()))?;
+        for (school, url) in self.database.school_map().map_err(ConfigError)? {
+            match crate::db::DbKind::from_url(&url) {
+                Ok(k) if k == kind => {}
+                Ok(_) => {
+                    return Err(ConfigError(format!(
+                        "database.schools.{school}: alle Datenbanken müssen von derselben Art \
+                         sein wie database.url (SQLite oder PostgreSQL)."
+                    )));
+                }
+                Err(e) => return Err(ConfigError(format!("database.schools.{school}: {e}"))),
+            }
+        }
         if self.database.pool_size == 0 {
             return Err(ConfigError(
                 "database.pool_size muss mindestens 1 sein.".into(),

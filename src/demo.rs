@@ -27,6 +27,7 @@ pub fn create_school_with_setup_link(
     name: &str,
     login: &str,
     display_name: &str,
+    id: Option<i64>,
 ) -> anyhow::Result<String> {
     let name = name.trim();
     if name.is_empty() {
@@ -38,15 +39,45 @@ pub fn create_school_with_setup_link(
             "--headteacher-login »{login}« ist ungültig (mindestens 2 Zeichen, keine Leerzeichen)."
         );
     }
-    let mut conn = db.get()?;
-    if users::find_by_login(&mut conn, &login)?.is_some() {
-        anyhow::bail!("Der Anmeldename »{login}« ist bereits vergeben.");
+    // Logins and school numbers are unique across every database of the installation.
+    let mut highest = 0;
+    for d in db.all() {
+        let mut conn = d.get()?;
+        if users::find_by_login(&mut conn, &login)?.is_some() {
+            anyhow::bail!("Der Anmeldename »{login}« ist bereits vergeben.");
+        }
+        if let Some(id) = id
+            && schools::find(&mut conn, id)?.is_some()
+        {
+            anyhow::bail!("Die Schulnummer {id} ist bereits vergeben.");
+        }
+        highest = highest.max(schools::highest_id(&mut conn)?);
     }
+    if id.is_some_and(|id| id <= 0) {
+        anyhow::bail!("--id muss eine positive Zahl sein.");
+    }
+    // With a school map, numbers are chosen here (each database's own counter knows only its
+    // schools); a number the map reserves for another database is skipped.
+    let id = id.or_else(|| {
+        db.is_mapped().then(|| {
+            (highest + 1..)
+                .find(|n| db.for_school(*n).label() == db.home().label())
+                .unwrap_or(highest + 1)
+        })
+    });
+    let target = match id {
+        Some(id) => db.for_school(id),
+        None => db.home(),
+    };
+    let mut conn = target.get()?;
     let now = clock.now().naive_utc();
     let token = random_token::<32>();
     let hours = settings.security.setup_link_valid_hours;
     crate::db::write_transaction(&mut conn, |c| {
-        let school = schools::create(c, name, now)?;
+        let school = match id {
+            Some(id) => schools::create_with_id(c, id, name, now)?,
+            None => schools::create(c, name, now)?,
+        };
         let user = users::create(c, school.id, &login, display_name, now)?;
         users::assign_role(c, school.id, user.id, Role::Schulleitung, None)?;
         users::create_setup_token(

@@ -26,12 +26,7 @@ pub mod spreadsheet;
 pub mod startup;
 pub mod web;
 
-/// Connects to the configured database (shared by CLI commands).
+/// Connects to the configured database(s) (shared by CLI commands).
 pub fn cli_connect(settings: &config::Settings) -> anyhow::Result<db::Db> {
-    use secrecy::ExposeSecret;
-    Ok(db::Db::connect(
-        settings.database.url.expose_secret(),
-        settings.database.pool_size,
-        settings.database.busy_timeout_ms,
-    )?)
+    Ok(db::Db::from_settings(&settings.database)?)
 }

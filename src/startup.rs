@@ -8,7 +8,6 @@ use crate::db::Db;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
-use secrecy::ExposeSecret;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -71,12 +70,9 @@ impl Application {
             parse_origin(&settings.server.public_origin)?
         };
         let webauthn = build_webauthn(&origin)?;
-        let db = Db::connect(
-            settings.database.url.expose_secret(),
-            settings.database.pool_size,
-            settings.database.busy_timeout_ms,
-        )?;
+        let db = Db::from_settings(&settings.database)?;
         db.migrate()?;
+        db.check_school_map()?;
         let hasher = Hasher::new(settings.security.hashing_threads)?;
         let state = web::Data::new(AppState {
             db,
@@ -104,6 +100,7 @@ impl Application {
                 .app_data(web::JsonConfig::default().limit(max_body))
                 .app_data(web::PayloadConfig::default().limit(max_body))
                 .wrap(from_fn(crate::web::middleware::session_and_csrf))
+                .wrap(from_fn(crate::web::middleware::database_scope))
                 .wrap(from_fn(crate::web::middleware::security_headers))
                 .wrap(from_fn(crate::web::middleware::request_id_scope))
                 .wrap(from_fn(crate::ops::metrics::track))

@@ -252,6 +252,7 @@ impl TestApp {
             SCHOOL,
             LOGIN,
             DISPLAY_NAME,
+            None,
         )?;
         if !link.starts_with(&format!("{}/einrichtung/", self.origin)) {
             bail!("unexpected setup link {link}");

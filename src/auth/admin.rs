@@ -176,9 +176,19 @@ pub async fn create(
     let now = user.now.naive_utc();
     let name = display_name.trim().to_owned();
     let l = login.clone();
+    // Unique across every database; the transaction below checks its own database again.
+    let l2 = login.clone();
+    let taken = !state
+        .db
+        .find_everywhere(move |c| users::find_by_login(c, &l2))
+        .await?
+        .is_empty();
     let created = state
         .db
         .run(move |c| {
+            if taken {
+                return Ok(None);
+            }
             crate::db::write_transaction(c, |c| {
                 if users::find_by_login(c, &l)?.is_some() {
                     return Ok(None);

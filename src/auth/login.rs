@@ -120,11 +120,7 @@ pub async fn submit(
     let now = state.clock.now();
 
     throttle::check_address(&state, &addr, now).await?;
-    let login = form.login.clone();
-    let user = state
-        .db
-        .run(move |c| users::find_by_login(c, &login))
-        .await?;
+    let user = find_login(&state, &form.login).await?;
     let account_key = user.as_ref().map(|u| u.id);
     throttle::check_account(&state, &form.login, &addr, now).await?;
     let hash = user
@@ -161,6 +157,7 @@ pub async fn submit(
     let school_id = user.school_id;
     let school = state
         .db
+        .for_school(school_id)
         .run(move |c| schools::find(c, school_id))
         .await?
         .ok_or(AppError::NotFound)?;
@@ -199,6 +196,25 @@ pub async fn submit(
         .record(&state)
         .await?;
     respond_with_session(&renewed, &to)
+}
+
+/// The user with this login, in whichever database holds their school. Logins are unique
+/// across databases (checked where accounts are made); should one still exist twice, nobody
+/// signs in with it and the operator is told.
+pub async fn find_login(state: &AppState, login: &str) -> AppResult<Option<users::User>> {
+    let login = login.to_owned();
+    let mut found = state
+        .db
+        .find_everywhere(move |c| users::find_by_login(c, &login))
+        .await?;
+    if found.len() > 1 {
+        tracing::error!(
+            databases = ?found.iter().map(|(db, _)| db.label().to_owned()).collect::<Vec<_>>(),
+            "Anmeldename in mehreren Datenbanken vergeben; Anmeldung abgewiesen"
+        );
+        return Ok(None);
+    }
+    Ok(found.pop().map(|(_, user)| user))
 }
 
 /// Redirects to `to` and sets the cookie of a renewed session.

@@ -57,7 +57,7 @@ async fn throttled(state: &AppState, key: &str, addr: &str, secs: i64) -> AppErr
 pub async fn check_address(state: &AppState, addr: &str, now: DateTime<Utc>) -> AppResult<()> {
     let key = address_key(addr);
     let k = key.clone();
-    let t = state.db.run(move |c| throttles::find(c, &k)).await?;
+    let t = state.db.home().run(move |c| throttles::find(c, &k)).await?;
     let now = now.naive_utc();
     if let Some(t) = t {
         let window_end = t.window_start + Duration::minutes(ADDRESS_WINDOW_MINUTES);
@@ -77,7 +77,7 @@ pub async fn check_account(
 ) -> AppResult<()> {
     let key = account_key(login);
     let k = key.clone();
-    let t = state.db.run(move |c| throttles::find(c, &k)).await?;
+    let t = state.db.home().run(move |c| throttles::find(c, &k)).await?;
     let now = now.naive_utc();
     if let Some(t) = t {
         if let Some(until) = t.locked_until
@@ -105,6 +105,7 @@ pub async fn record_failure(
     let now = now.naive_utc();
     state
         .db
+        .home()
         .run(move |c| {
             throttles::record_failure(
                 c,
@@ -128,7 +129,11 @@ pub async fn record_failure(
 /// A correct password clears the login's counter (not the address's).
 pub async fn record_success(state: &AppState, login: &str) -> AppResult<()> {
     let key = account_key(login);
-    state.db.run(move |c| throttles::clear(c, &key)).await?;
+    state
+        .db
+        .home()
+        .run(move |c| throttles::clear(c, &key))
+        .await?;
     Ok(())
 }
 
@@ -142,6 +147,7 @@ pub async fn record_address_failure(
     let now = now.naive_utc();
     state
         .db
+        .home()
         .run(move |c| {
             throttles::record_failure(
                 c,

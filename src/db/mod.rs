@@ -30,10 +30,14 @@ pub mod users;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
+use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, QueryResult};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use secrecy::ExposeSecret;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -61,6 +65,8 @@ pub enum DbError {
     Unreachable(String),
     #[error("Migration fehlgeschlagen: {0}")]
     Migration(String),
+    #[error("{0}")]
+    Map(String),
 }
 
 impl DbKind {
@@ -150,12 +156,40 @@ impl ManageConnection for Manager {
 pub type DbPool = Pool<Manager>;
 pub type PooledConn = PooledConnection<Manager>;
 
-/// Application handle to the database: a pool plus the knowledge of its kind.
+/// One database of the installation: its pool, and the tag that names it in session cookies.
+struct Database {
+    pool: DbPool,
+    sqlite_file: Option<String>,
+    /// Names this database in session cookies when there are several (`d` + 8 hex digits
+    /// of the SHA-256 of its URL without password; stable across restarts and reorderings).
+    tag: String,
+    /// The URL without password, for messages.
+    label: String,
+}
+
+struct Databases {
+    /// `[0]` is the default database (`database.url`).
+    list: Vec<Database>,
+    /// `database.schools`: the schools that live in another database than the default.
+    schools: HashMap<i64, usize>,
+    kind: DbKind,
+}
+
+tokio::task_local! {
+    /// The database of the request being handled (set from the session cookie by
+    /// `web::middleware::database_scope`, or by [`Db::scope`]).
+    static CURRENT: usize;
+}
+
+/// Application handle to the database(s): the default database and, with a school map
+/// (`database.schools`), further databases that hold some schools. Every table is keyed by
+/// school, so a school lives entirely in one database; [`Db::run`] uses the database of the
+/// request (see [`Db::scope`]), [`Db::for_school`] the one of a given school.
 #[derive(Clone)]
 pub struct Db {
-    pool: DbPool,
-    kind: DbKind,
-    sqlite_file: Option<String>,
+    inner: Arc<Databases>,
+    /// A handle bound to one database ignores the request's database.
+    pinned: Option<usize>,
 }
 
 /// An error from a database task: either the query failed, or no connection could be had.
@@ -169,33 +203,215 @@ pub enum RunError {
     Canceled,
 }
 
+fn open_database(url: &str, pool_size: u32, busy_timeout_ms: u32) -> Result<Database, DbError> {
+    let manager = Manager::new(url, busy_timeout_ms)?;
+    let kind = manager.kind;
+    let pool = Pool::builder()
+        .max_size(pool_size)
+        // Open one connection up front (fails fast if unreachable); the rest on demand.
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        .build(manager)
+        .map_err(|e| DbError::Unreachable(e.to_string()))?;
+    let label = crate::config::redact_url(url);
+    let label = if label == "[ungültige URL]" {
+        url.to_owned()
+    } else {
+        label
+    };
+    let tag = format!("d{}", &crate::crypto::sha256_hex(label.as_bytes())[..8]);
+    Ok(Database {
+        pool,
+        sqlite_file: (kind == DbKind::Sqlite).then(|| sqlite_path(url).to_owned()),
+        tag,
+        label,
+    })
+}
+
 impl Db {
-    /// Builds the pool. Fails with a clear message if the database cannot be reached.
+    /// One database. Fails with a clear message if it cannot be reached.
     pub fn connect(url: &str, pool_size: u32, busy_timeout_ms: u32) -> Result<Self, DbError> {
-        let manager = Manager::new(url, busy_timeout_ms)?;
-        let kind = manager.kind;
-        let pool = Pool::builder()
-            .max_size(pool_size)
-            // Open one connection up front (fails fast if unreachable); the rest on demand.
-            .min_idle(Some(1))
-            .connection_timeout(Duration::from_secs(5))
-            .build(manager)
-            .map_err(|e| DbError::Unreachable(e.to_string()))?;
-        let sqlite_file = (kind == DbKind::Sqlite).then(|| sqlite_path(url).to_owned());
+        Self::connect_map(url, &BTreeMap::new(), pool_size, busy_timeout_ms)
+    }
+
+    /// The default database `url` and the databases of the school map (school id → URL;
+    /// schools not in the map live in the default database). Schools that share a URL share
+    /// a pool; every database must be of the same kind.
+    pub fn connect_map(
+        url: &str,
+        schools: &BTreeMap<i64, String>,
+        pool_size: u32,
+        busy_timeout_ms: u32,
+    ) -> Result<Self, DbError> {
+        let kind = DbKind::from_url(url)?;
+        let mut urls = vec![url.to_owned()];
+        let mut map = HashMap::new();
+        for (&school, school_url) in schools {
+            if DbKind::from_url(school_url)? != kind {
+                return Err(DbError::Map(format!(
+                    "database.schools: Schule {school} liegt in einer Datenbank anderer Art \
+                     als database.url; alle Datenbanken müssen SQLite oder alle PostgreSQL sein."
+                )));
+            }
+            let index = match urls.iter().position(|u| u == school_url) {
+                Some(i) => i,
+                None => {
+                    urls.push(school_url.clone());
+                    urls.len() - 1
+                }
+            };
+            if index != 0 {
+                map.insert(school, index);
+            }
+        }
+        let list = urls
+            .iter()
+            .map(|u| open_database(u, pool_size, busy_timeout_ms))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
-            pool,
-            kind,
-            sqlite_file,
+            inner: Arc::new(Databases {
+                list,
+                schools: map,
+                kind,
+            }),
+            pinned: None,
         })
     }
 
+    /// The database settings of the configuration.
+    pub fn from_settings(settings: &crate::config::DatabaseSettings) -> Result<Self, DbError> {
+        let map = settings.school_map().map_err(DbError::Map)?;
+        Self::connect_map(
+            settings.url.expose_secret(),
+            &map,
+            settings.pool_size,
+            settings.busy_timeout_ms,
+        )
+    }
+
     pub fn kind(&self) -> DbKind {
-        self.kind
+        self.inner.kind
+    }
+
+    /// The index of the database this handle uses now.
+    fn index(&self) -> usize {
+        self.pinned
+            .or_else(|| CURRENT.try_with(|i| *i).ok())
+            .filter(|i| *i < self.inner.list.len())
+            .unwrap_or(0)
+    }
+
+    fn database(&self) -> &Database {
+        &self.inner.list[self.index()]
+    }
+
+    fn pinned_to(&self, index: usize) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            pinned: Some(index),
+        }
+    }
+
+    /// More than one database is configured.
+    pub fn is_mapped(&self) -> bool {
+        self.inner.list.len() > 1
+    }
+
+    /// The database that holds `school_id`.
+    pub fn for_school(&self, school_id: i64) -> Self {
+        self.pinned_to(self.inner.schools.get(&school_id).copied().unwrap_or(0))
+    }
+
+    /// The default database: sessions before sign-in, sign-in throttles, the operator's
+    /// audit chain, and every school not in the map.
+    pub fn home(&self) -> Self {
+        self.pinned_to(0)
+    }
+
+    /// Every database, each as a handle bound to it (the default first).
+    pub fn all(&self) -> Vec<Self> {
+        (0..self.inner.list.len())
+            .map(|i| self.pinned_to(i))
+            .collect()
+    }
+
+    /// The URL (without password) of this handle's database, for messages.
+    pub fn label(&self) -> &str {
+        &self.database().label
+    }
+
+    /// With several databases: the tag that routes a session cookie to this handle's
+    /// database. `None` with one database (cookies then carry no tag).
+    pub fn cookie_tag(&self) -> Option<&str> {
+        self.is_mapped().then(|| self.database().tag.as_str())
+    }
+
+    /// The index of the database a cookie tag names.
+    pub fn index_of_tag(&self, tag: &str) -> Option<usize> {
+        self.inner.list.iter().position(|d| d.tag == tag)
+    }
+
+    /// Runs `f` with this handle's database as the request's database, so that
+    /// every `Db::run` inside (of handles not bound to a database) uses it.
+    pub async fn scope<F: std::future::Future>(&self, f: F) -> F::Output {
+        CURRENT.scope(self.index(), f).await
+    }
+
+    /// Runs `f` with database `index` as the request's database (see [`Db::scope`]).
+    pub async fn scope_index<F: std::future::Future>(&self, index: usize, f: F) -> F::Output {
+        self.pinned_to(index).scope(f).await
+    }
+
+    /// Runs `f` in every database and returns the handles of those where it found something.
+    pub async fn find_everywhere<T, F>(&self, f: F) -> Result<Vec<(Db, T)>, RunError>
+    where
+        T: Send + 'static,
+        F: Fn(&mut DbConnection) -> QueryResult<Option<T>> + Clone + Send + 'static,
+    {
+        let mut found = Vec::new();
+        for db in self.all() {
+            let g = f.clone();
+            if let Some(v) = db.run(g).await? {
+                found.push((db, v));
+            }
+        }
+        Ok(found)
+    }
+
+    /// Refuses a school map that does not match the databases: every school must live in
+    /// the database the map names for it (the default database for schools not in the map),
+    /// and no school number may exist in two databases.
+    pub fn check_school_map(&self) -> Result<(), DbError> {
+        if !self.is_mapped() {
+            return Ok(());
+        }
+        for db in self.all() {
+            let mut conn = db.get().map_err(|e| DbError::Unreachable(e.to_string()))?;
+            let ids: Vec<i64> = schema::schools::table
+                .select(schema::schools::id)
+                .load(&mut conn)
+                .map_err(|e| DbError::Unreachable(e.to_string()))?;
+            for id in ids {
+                let expected = self.for_school(id);
+                if expected.index() != db.index() {
+                    return Err(DbError::Map(format!(
+                        "Schule {id} liegt in der Datenbank {}, database.schools ordnet sie \
+                         aber {} zu. Bitte die Zuordnung berichtigen.",
+                        db.label(),
+                        expected.label()
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A pooled connection for synchronous code (CLI, tests, inside [`Db::run`]).
     pub fn get(&self) -> Result<PooledConn, RunError> {
-        self.pool.get().map_err(|e| RunError::Pool(e.to_string()))
+        self.database()
+            .pool
+            .get()
+            .map_err(|e| RunError::Pool(e.to_string()))
     }
 
     /// Runs blocking database work on the blocking thread pool.
@@ -204,7 +420,7 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
     {
-        let pool = self.pool.clone();
+        let pool = self.database().pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(|e| RunError::Pool(e.to_string()))?;
             f(&mut conn).map_err(RunError::Query)
@@ -213,24 +429,38 @@ impl Db {
         .map_err(|_| RunError::Canceled)?
     }
 
-    /// Applies all pending migrations of the backend.
+    /// Applies all pending migrations of the backend, in every database.
     pub fn migrate(&self) -> Result<usize, DbError> {
-        let mut conn = self
-            .pool
-            .get()
-            .map_err(|e| DbError::Unreachable(e.to_string()))?;
-        migrate_connection(&mut conn)
+        let mut ran = 0;
+        for db in self.all() {
+            let mut conn = db
+                .database()
+                .pool
+                .get()
+                .map_err(|e| DbError::Unreachable(e.to_string()))?;
+            ran += migrate_connection(&mut conn)?;
+        }
+        Ok(ran)
     }
 
-    /// True when a trivial query succeeds (readiness).
+    /// True when every database answers (readiness).
     pub async fn is_ready(&self) -> bool {
+        for db in self.all() {
+            if !db.is_ready_one().await {
+                return false;
+            }
+        }
+        true
+    }
+
+    async fn is_ready_one(&self) -> bool {
         // A real table, not `SELECT 1`: a dropped schema must count as not ready.
         let query_ok = self
             .run(|c| c.batch_execute("SELECT 1 FROM __diesel_schema_migrations LIMIT 1"))
             .await
             .is_ok();
         // An open SQLite connection keeps working on a deleted file; look for the file too.
-        let file_ok = match &self.sqlite_file {
+        let file_ok = match &self.database().sqlite_file {
             Some(path) => std::path::Path::new(path).exists(),
             None => true,
         };

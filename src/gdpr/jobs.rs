@@ -22,16 +22,27 @@ pub async fn run_retention_if_due(state: &AppState, instance: &str) -> anyhow::R
     let (instance, started) = (instance.to_owned(), now.naive_utc());
     let claimed = state
         .db
+        .home()
         .run(move |c| db::claim_job(c, RETENTION_JOB, day, 0, &instance, started))
         .await?;
     if !claimed {
         return Ok(false);
     }
     let archive_dir = state.settings.retention.archive_dir.clone();
-    let pool = state.db.clone();
+    let db = state.db.clone();
     let outcome = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
-        let mut conn = pool.get()?;
-        let runs = super::retention::run_schools(&mut conn, None, &archive_dir, now, false)?;
+        // The claim in the default database stands for every database of the school map.
+        let mut runs = Vec::new();
+        for d in db.all() {
+            let mut conn = d.get()?;
+            runs.extend(super::retention::run_schools(
+                &mut conn,
+                None,
+                &archive_dir,
+                now,
+                false,
+            )?);
+        }
         let deleted: i64 = runs
             .iter()
             .flat_map(|(_, done)| done.iter().map(|d| d.count))
@@ -51,6 +62,7 @@ pub async fn run_retention_if_due(state: &AppState, instance: &str) -> anyhow::R
     let finished = state.clock.now().naive_utc();
     state
         .db
+        .home()
         .run(move |c| db::finish_job(c, RETENTION_JOB, day, 0, &outcome, finished))
         .await?;
     Ok(true)

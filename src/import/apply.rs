@@ -56,6 +56,38 @@ pub fn check(
     plan::plan(conn, school_id, file, &records, today, keys)
 }
 
+/// With several databases: the new logins of `plan` that another database already has
+/// (logins are unique across the installation; each database only knows its own). Blocks.
+pub fn logins_taken_elsewhere(
+    db: &crate::db::Db,
+    school_id: i64,
+    file: &str,
+    plan: &Plan,
+) -> Result<Vec<Problem>, crate::db::RunError> {
+    let home = db.for_school(school_id).label().to_owned();
+    let mut problems = Vec::new();
+    for other in db.all().into_iter().filter(|d| d.label() != home) {
+        let mut conn = other.get()?;
+        for change in &plan.changes {
+            for op in &change.ops {
+                if let Op::NewStaff { login, .. } = op
+                    && users::find_by_login(&mut conn, login)?.is_some()
+                {
+                    problems.push(Problem::cell(
+                        file,
+                        change.line.unwrap_or(0),
+                        "Anmeldename",
+                        login,
+                        "ist bereits vergeben; bitte in der Spalte »Anmeldename« einen anderen \
+                         angeben.",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(problems)
+}
+
 /// Checks the file again and, if it has no problem, writes its plan — all in one write
 /// transaction. Returns what was written, or the problems (and nothing written).
 #[allow(clippy::too_many_arguments)]

@@ -96,8 +96,9 @@ pub fn run(
         Ok(t) => t,
         Err(p) => return fail(out, &[p]),
     };
-    let mut conn = db.get()?;
     let school_id = args.school;
+    let db = &db.for_school(school_id);
+    let mut conn = db.get()?;
     if schools::find(&mut conn, school_id)?.is_none() {
         anyhow::bail!("Es gibt keine Schule mit der Kennung {school_id}.");
     }
@@ -123,6 +124,10 @@ pub fn run(
         Ok(plan) => plan,
         Err(problems) => return fail(out, &problems),
     };
+    let taken = apply::logins_taken_elsewhere(db, school_id, &file, &plan)?;
+    if !taken.is_empty() {
+        return fail(out, &taken);
+    }
     print_plan(out, &plan)?;
     if !args.apply {
         writeln!(out, "Nur geprüft; mit --apply übernehmen.")?;

@@ -190,6 +190,17 @@ pub async fn upload(
         Ok(plan) => plan,
         Err(problems) => return refused(&state, user, Some(kind), &problems).await,
     };
+    let (db, f) = (state.db.clone(), file.clone());
+    let (plan, taken) = tokio::task::spawn_blocking(move || {
+        let taken = apply::logins_taken_elsewhere(&db, school_id, &f, &plan);
+        (plan, taken)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?;
+    let taken = taken?;
+    if !taken.is_empty() {
+        return refused(&state, user, Some(kind), &taken).await;
+    }
     let token = random_token::<32>();
     let hash = sha256_hex(token.as_bytes());
     let now = user.now.naive_utc();

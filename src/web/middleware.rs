@@ -36,6 +36,26 @@ pub async fn request_id_scope(
     REQUEST_ID.scope(id, next.call(req)).await
 }
 
+/// With several databases (`database.school_map`): makes the database named by the session
+/// cookie's tag the request's database, so that loading the session and everything the
+/// handler does happen there. A cookie without a known tag uses the default database.
+pub async fn database_scope(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let Some(state) = req.app_data::<Data<AppState>>().cloned() else {
+        return next.call(req).await;
+    };
+    if !state.db.is_mapped() {
+        return next.call(req).await;
+    }
+    let index = req
+        .cookie(session::COOKIE_NAME)
+        .and_then(|c| session::cookie_tag(c.value()).and_then(|t| state.db.index_of_tag(t)))
+        .unwrap_or(0);
+    state.db.scope_index(index, next.call(req)).await
+}
+
 /// Adds the security headers of `security.md` to every response.
 pub async fn security_headers(
     req: ServiceRequest,

@@ -107,6 +107,30 @@ pub fn session_cookie(value: &str) -> Cookie<'static> {
         .finish()
 }
 
+/// The database tag of a session cookie value (`TAG.TOKEN`, only with several databases).
+pub fn cookie_tag(value: &str) -> Option<&str> {
+    value.split_once('.').map(|(tag, _)| tag)
+}
+
+/// A new session cookie value for a session stored in `db`: a random token, prefixed with
+/// the database's tag when there are several. The row's id is the hash of the whole value,
+/// so the tag only routes; it grants nothing.
+fn new_cookie_value(db: &crate::db::Db) -> String {
+    let token = random_token::<16>();
+    match db.cookie_tag() {
+        Some(tag) => format!("{tag}.{token}"),
+        None => token,
+    }
+}
+
+/// The database a session row lives in: its school's, or the default one before sign-in.
+fn session_db(state: &AppState, school_id: Option<i64>) -> crate::db::Db {
+    match school_id {
+        Some(id) => state.db.for_school(id),
+        None => state.db.home(),
+    }
+}
+
 /// A cookie that removes the session cookie from the browser.
 pub fn removal_cookie() -> Cookie<'static> {
     let mut c = session_cookie("");
@@ -202,7 +226,8 @@ pub async fn create(
     user_id: Option<i64>,
     stage: &str,
 ) -> AppResult<Session> {
-    let raw = random_token::<16>();
+    let db = session_db(state, school_id);
+    let raw = new_cookie_value(&db);
     let now = state.clock.now().naive_utc();
     let row = SessionRow {
         id_hash: sha256_hex(raw.as_bytes()),
@@ -220,7 +245,7 @@ pub async fn create(
         pending: None,
     };
     let insert = row.clone();
-    state.db.run(move |c| sessions::insert(c, &insert)).await?;
+    db.run(move |c| sessions::insert(c, &insert)).await?;
     Ok(Session {
         row,
         renewed_cookie: Some(raw),
@@ -239,7 +264,8 @@ pub async fn renew(
     stage: &str,
     elevate: bool,
 ) -> AppResult<Session> {
-    let raw = random_token::<16>();
+    let db = session_db(state, school_id);
+    let raw = new_cookie_value(&db);
     let now = state.clock.now().naive_utc();
     let mut row = old.row.clone();
     let old_hash = row.id_hash.clone();
@@ -260,15 +286,23 @@ pub async fn renew(
         row.elevation_seen_at = Some(now);
     }
     let insert = row.clone();
-    state
-        .db
-        .run(move |c| {
+    if db.cookie_tag() == state.db.cookie_tag() {
+        db.run(move |c| {
             crate::db::write_transaction(c, |c| {
                 sessions::delete(c, &old_hash)?;
                 sessions::insert(c, &insert)
             })
         })
         .await?;
+    } else {
+        // Sign-in moves the session from the default database to the school's: the old one
+        // ends first, so that no moment has two live sessions.
+        state
+            .db
+            .run(move |c| sessions::delete(c, &old_hash))
+            .await?;
+        db.run(move |c| sessions::insert(c, &insert)).await?;
+    }
     Ok(Session {
         row,
         renewed_cookie: Some(raw),

@@ -17,6 +17,7 @@ mod auth_totp;
 mod auth_webauthn;
 mod backend;
 mod csrf;
+mod databases;
 mod gdpr;
 mod headers;
 mod health;

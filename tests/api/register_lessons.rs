@@ -106,7 +106,7 @@ fn item_text(html: &str, path: &str) -> Option<String> {
 }
 
 /// The fields a browser submits from the lesson form as it stands (checked radios only).
-fn lesson_form(html: &str) -> Vec<(String, String)> {
+pub(crate) fn lesson_form(html: &str) -> Vec<(String, String)> {
     let doc = Html::parse_document(html);
     let form = doc
         .select(&sel("form.lesson"))
@@ -134,14 +134,14 @@ fn lesson_form(html: &str) -> Vec<(String, String)> {
 }
 
 /// Sets `name` to `value` in `fields` (adding it if missing).
-fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+pub(crate) fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
     match fields.iter_mut().find(|(n, _)| n == name) {
         Some(f) => f.1 = value.to_owned(),
         None => fields.push((name.to_owned(), value.to_owned())),
     }
 }
 
-fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+pub(crate) fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
     fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -149,7 +149,7 @@ fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
 }
 
 /// Opens the lesson page, sets the given fields on its form and submits it.
-async fn submit_lesson(
+pub(crate) async fn submit_lesson(
     b: &TestClient,
     path: &str,
     changes: &[(String, &str)],

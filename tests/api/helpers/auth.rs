@@ -102,6 +102,7 @@ impl TestApp {
             school,
             login,
             display_name,
+            None,
         )
         .expect("school with setup link");
         setup_path(&link)

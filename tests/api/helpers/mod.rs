@@ -38,31 +38,55 @@ pub struct TestApp {
     pub state: web::Data<AppState>,
     /// The default client of the test, with its own cookie jar.
     pub browser: TestClient,
-    // Declared last: the database goes only after everything that uses it.
-    _db: Option<TestDatabase>,
+    // Declared last: the databases go only after everything that uses them.
+    _db: Vec<TestDatabase>,
 }
 
 /// Starts the app on a fresh database of the configured backend.
 pub async fn spawn_app() -> TestApp {
     let db = TestDatabase::fresh();
     let url = db.url.clone();
-    launch(&url, Some(db)).await
+    launch(&url, vec![db], &[]).await
 }
 
-/// Starts another app instance on an existing database (same keys as every test app).
-/// The database is not removed when this app is dropped.
-pub async fn spawn_app_on(db_url: &str) -> TestApp {
-    launch(db_url, None).await
+/// Starts the app with a school map: the default database, and a second database that
+/// holds the schools `schools` (`database.schools`). Returns the app and the second URL.
+pub async fn spawn_app_with_school_map(schools: &[i64]) -> (TestApp, String) {
+    let (home, other) = (TestDatabase::fresh(), TestDatabase::fresh());
+    let (url, other_url) = (home.url.clone(), other.url.clone());
+    let map: Vec<(i64, String)> = schools.iter().map(|s| (*s, other_url.clone())).collect();
+    (launch(&url, vec![home, other], &map).await, other_url)
 }
 
-async fn launch(db_url: &str, db: Option<TestDatabase>) -> TestApp {
+/// The settings every test app starts with.
+pub fn test_settings(db_url: &str, schools: &[(i64, String)]) -> Settings {
     let mut settings = Settings::default();
     settings.server.bind = "127.0.0.1:0".into();
     settings.server.workers = 1;
     settings.server.public_origin = String::new();
     settings.database.url = SecretString::from(db_url.to_owned());
     settings.database.pool_size = 4;
-    let keys = Keyring::parse(&KEY_LINE).expect("test key");
+    settings.database.schools = schools
+        .iter()
+        .map(|(id, url)| (id.to_string(), url.clone()))
+        .collect();
+    settings
+}
+
+/// The key of every test app.
+pub fn test_keys() -> Keyring {
+    Keyring::parse(&KEY_LINE).expect("test key")
+}
+
+/// Starts another app instance on an existing database (same keys as every test app).
+/// The database is not removed when this app is dropped.
+pub async fn spawn_app_on(db_url: &str) -> TestApp {
+    launch(db_url, Vec::new(), &[]).await
+}
+
+async fn launch(db_url: &str, db: Vec<TestDatabase>, schools: &[(i64, String)]) -> TestApp {
+    let settings = test_settings(db_url, schools);
+    let keys = test_keys();
     let clock = Arc::new(ManualClock::starting_now());
     let app = Application::build(settings, clock.clone(), keys).expect("build the application");
     let port = app.port();
@@ -102,6 +126,15 @@ impl TestApp {
     /// A pooled connection to the app's database.
     pub fn conn(&self) -> klassenbuch::db::PooledConn {
         self.state.db.get().expect("database connection")
+    }
+
+    /// A pooled connection to the database that holds `school_id` (see the school map).
+    pub fn conn_for(&self, school_id: i64) -> klassenbuch::db::PooledConn {
+        self.state
+            .db
+            .for_school(school_id)
+            .get()
+            .expect("database connection")
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -175,7 +208,7 @@ impl TestApp {
             .expect("hash password")
             .to_string();
         let now = self.now_naive();
-        let mut conn = self.conn();
+        let mut conn = self.conn_for(school_id);
         let conn: &mut DbConnection = &mut conn;
         let user = users::create(conn, school_id, &login, &display_name, now).expect("user");
         users::set_password_hash(conn, user.id, &hash).expect("password");

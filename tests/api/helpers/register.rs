@@ -68,7 +68,7 @@ impl TestApp {
     /// before the app's current school date.
     pub fn seed_register(&self, school_id: i64) -> RegisterSchool {
         let since = self.school_today() - Duration::days(100);
-        let mut conn = self.conn();
+        let mut conn = self.conn_for(school_id);
         let c: &mut DbConnection = &mut conn;
         register::create_time_grid(c, school_id, "Standard", since, None, &GRID)
             .expect("time grid");
@@ -109,7 +109,7 @@ impl TestApp {
 impl RegisterSchool {
     /// A class with one pupil per surname (enrolled since [`RegisterSchool::since`]).
     pub fn class(&self, app: &TestApp, name: &str, surnames: &[&str]) -> SeededClass {
-        let mut conn = app.conn();
+        let mut conn = app.conn_for(self.school_id);
         let c: &mut DbConnection = &mut conn;
         let class_id = timetable::create_class(c, self.school_id, name).expect("class");
         let pupils = surnames
@@ -157,7 +157,7 @@ impl RegisterSchool {
 
 /// Stores `slot` and returns its id.
 pub fn create_slot(app: &TestApp, slot: &NewSlot<'_>) -> i64 {
-    let mut conn = app.conn();
+    let mut conn = app.conn_for(slot.school_id);
     let c: &mut DbConnection = &mut conn;
     timetable::create_slot(c, slot).expect("slot");
     timetable_slots::table
