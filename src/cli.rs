@@ -264,9 +264,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         };
                         let meta =
                             crate::ops::backup::backup(&one, url, &target, SystemClock.now())?;
+                        let of = if db.is_mapped() {
+                            format!(" (Datenbank {})", one.label())
+                        } else {
+                            String::new()
+                        };
                         println!(
-                            "Sicherung von {} geschrieben: {} (Schemaversion {}).",
-                            one.label(),
+                            "Sicherung geschrieben{of}: {} (Schemaversion {}).",
                             target.display(),
                             meta.schema_version
                         );

@@ -1203,3 +1203,121 @@ async fn a_save_on_a_full_disk_is_refused_with_a_german_message_and_nothing_is_h
     );
     assert!(verify.success(), "{verify_out}{verify_err}");
 }
+
+// ---------------------------------------------------------------------------------------
+// The school → database map from the command line
+
+#[test]
+fn the_commands_cover_every_database_of_the_school_map() {
+    if postgres_run() {
+        return;
+    }
+    // Arrange: a deployment whose school 101 lives in a second SQLite file.
+    let d = Deployment::new();
+    let second = format!("sqlite://{}", d.dir.path().join("sued.sqlite").display());
+    let map = [("KLASSENBUCH__DATABASE__SCHOOLS__101", second.as_str())];
+    let create = |login: &str, id: Option<&str>| {
+        let mut args = vec![
+            "school",
+            "create",
+            "--name",
+            "Schule",
+            "--headteacher-login",
+            login,
+        ];
+        if let Some(id) = id {
+            args.extend(["--id", id]);
+        }
+        d.run(&args, &map)
+    };
+
+    // Act 1: one school with the mapped number, one without, one with a taken login.
+    let (mapped, mapped_out, mapped_err) = create("sl.sued", Some("101"));
+    let (free, free_out, free_err) = create("sl.nord", None);
+    let (twice, _, twice_err) = create("sl.sued", None);
+
+    // Assert 1
+    assert!(mapped.success(), "{mapped_out}{mapped_err}");
+    assert!(mapped_out.contains("/einrichtung/"), "{mapped_out}");
+    assert!(free.success(), "{free_out}{free_err}");
+    assert!(!twice.success());
+    assert!(
+        twice_err.contains("»sl.sued« ist bereits vergeben"),
+        "{twice_err}"
+    );
+    let school_ids = |url: &str| -> Vec<i64> {
+        let db = Db::connect(url, 1, 5000).unwrap();
+        klassenbuch::db::schema::schools::table
+            .select(klassenbuch::db::schema::schools::id)
+            .load(&mut db.get().unwrap())
+            .unwrap()
+    };
+    assert_eq!(school_ids(&second), vec![101]);
+    assert_eq!(school_ids(&d.db_url), vec![102]);
+
+    // Act 2: audit records in both databases, then verify, change one in the second, verify.
+    let at = SystemClock.now().naive_utc();
+    for (url, school) in [(&d.db_url, 102), (&second, 101), (&second, 101)] {
+        let db = Db::connect(url, 1, 5000).unwrap();
+        let event = klassenbuch::db::audit::NewAudit {
+            school_id: Some(school),
+            action: "anmeldung".into(),
+            result: "erfolg".into(),
+            ..Default::default()
+        };
+        klassenbuch::db::audit::append(&mut db.get().unwrap(), at, &event).unwrap();
+    }
+    let (intact, intact_out, intact_err) = d.run(&["audit", "verify"], &map);
+    let second_db = Db::connect(&second, 1, 5000).unwrap();
+    use klassenbuch::db::schema::audit_log;
+    let last: i64 = audit_log::table
+        .select(diesel::dsl::max(audit_log::id))
+        .first::<Option<i64>>(&mut second_db.get().unwrap())
+        .unwrap()
+        .unwrap();
+    diesel::update(audit_log::table.find(last))
+        .set(audit_log::result.eq("fehlgeschlagen"))
+        .execute(&mut second_db.get().unwrap())
+        .unwrap();
+    let (broken, broken_out, broken_err) = d.run(&["audit", "verify"], &map);
+
+    // Assert 2: all three records checked; the change is found in the second database.
+    assert!(intact.success(), "{intact_out}{intact_err}");
+    assert!(intact_out.contains("3 Einträge geprüft"), "{intact_out}");
+    assert!(!broken.success(), "{broken_out}");
+    assert!(
+        broken_err.contains(&format!("Eintrag {last} in der Datenbank sqlite://")),
+        "{broken_err}"
+    );
+    assert!(broken_err.contains("sued.sqlite"), "{broken_err}");
+
+    // Act 3: a backup of the installation.
+    let backups = tempfile::tempdir().unwrap();
+    let file = backups.path().join("sicherung.sqlite");
+    let (backup, backup_out, backup_err) = d.run(&["backup", "--to", file.to_str().unwrap()], &map);
+
+    // Assert 3: one file per database, each a copy of its database.
+    assert!(backup.success(), "{backup_out}{backup_err}");
+    let copies: Vec<PathBuf> = std::fs::read_dir(backups.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_none_or(|e| e != "json"))
+        .collect();
+    assert_eq!(copies.len(), 2, "{copies:?}");
+    let second_copy = copies.iter().find(|p| **p != file).expect("a second file");
+    assert!(
+        second_copy
+            .to_str()
+            .unwrap()
+            .starts_with(file.to_str().unwrap()),
+        "{second_copy:?}"
+    );
+    assert_eq!(
+        school_ids(&format!("sqlite://{}", file.display())),
+        vec![102]
+    );
+    assert_eq!(
+        school_ids(&format!("sqlite://{}", second_copy.display())),
+        vec![101]
+    );
+}
