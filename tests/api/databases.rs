@@ -6,9 +6,10 @@
 
 use crate::helpers::register::school_day_at;
 use crate::helpers::{
-    TestApp, location, setup_path, spawn_app_with_school_map, test_keys, test_settings, text_of,
+    TestApp, TestClient, location, setup_path, spawn_app_with_school_map, test_keys, test_settings,
+    text_of,
 };
-use crate::register_lessons::{pairs, submit_lesson};
+use crate::register_lessons::submit_lesson;
 use diesel::prelude::*;
 use klassenbuch::auth::roles::Role;
 use klassenbuch::clock::ManualClock;
@@ -32,6 +33,12 @@ async fn two_databases() -> (TestApp, i64) {
     )
     .expect("school in the second database");
     (app, home_school)
+}
+
+/// The cookie tag of the database that holds `school`.
+fn tag_of(app: &TestApp, school: i64) -> String {
+    let db = app.state.db.for_school(school);
+    db.cookie_tag().expect("several databases").to_owned()
 }
 
 #[tokio::test]
@@ -66,13 +73,7 @@ async fn a_teacher_of_a_school_in_the_second_database_documents_a_lesson_there_a
     let flash = text_of(&heute, "p.flash.ok").expect("a success message");
     assert!(flash.contains("1 fehlen"), "flash: {flash}");
     // ... the session cookie names the second database ...
-    let tag = app
-        .state
-        .db
-        .for_school(MAPPED)
-        .cookie_tag()
-        .unwrap()
-        .to_owned();
+    let tag = tag_of(&app, MAPPED);
     let cookie = b.session_cookie().expect("a session cookie");
     assert!(cookie.starts_with(&format!("{tag}.")), "cookie {cookie}");
     // ... and every row is in the second database, none in the default one.
@@ -148,6 +149,22 @@ async fn a_session_cookie_retagged_for_the_other_database_is_no_session() {
     }
 }
 
+/// Posts the administration form for a new teacher account with `login`.
+async fn new_teacher_account(admin: &TestClient, login: &str) -> reqwest::Response {
+    let csrf = admin.csrf_from("/verwaltung/benutzer").await;
+    admin
+        .post_form(
+            "/verwaltung/benutzer/neu",
+            &[
+                ("csrf", csrf.as_str()),
+                ("display_name", "Ole Jensen"),
+                ("login", login),
+                ("role", "lehrkraft"),
+            ],
+        )
+        .await
+}
+
 #[tokio::test]
 async fn an_account_made_in_one_database_takes_its_login_in_every_database() {
     // Arrange: elevated headteachers of both schools.
@@ -156,23 +173,8 @@ async fn an_account_made_in_one_database_takes_its_login_in_every_database() {
     let head_home = app.create_user_in(home_school, Role::Schulleitung);
     let mapped = app.elevated_browser_for(&head_mapped).await;
     let home = app.elevated_browser_for(&head_home).await;
-    let create = |login: &'static str| {
-        move |csrf: String| {
-            vec![
-                ("csrf".to_owned(), csrf),
-                ("display_name".to_owned(), "Ole Jensen".to_owned()),
-                ("login".to_owned(), login.to_owned()),
-                ("role".to_owned(), "lehrkraft".to_owned()),
-            ]
-        }
-    };
-
     // Act 1: the school in the second database makes o.jensen.
-    let csrf = mapped.csrf_from("/verwaltung/benutzer").await;
-    let fields = create("o.jensen")(csrf);
-    let made = mapped
-        .post_form("/verwaltung/benutzer/neu", &pairs(&fields))
-        .await;
+    let made = new_teacher_account(&mapped, "o.jensen").await;
 
     // Assert 1: the account is in the second database only, and its setup link works.
     assert_eq!(made.status().as_u16(), 200);
@@ -190,21 +192,16 @@ async fn an_account_made_in_one_database_takes_its_login_in_every_database() {
     let redeemed = newcomer.redeem(&setup_path(&link)).await;
     assert_eq!(redeemed.status().as_u16(), 303);
     assert_eq!(location(&redeemed), "/einrichtung");
-    let tag = app
-        .state
-        .db
-        .for_school(MAPPED)
-        .cookie_tag()
-        .unwrap()
-        .to_owned();
-    assert!(newcomer.session_cookie().unwrap().starts_with(&tag));
+    let tag = tag_of(&app, MAPPED);
+    assert!(
+        newcomer
+            .session_cookie()
+            .unwrap()
+            .starts_with(&format!("{tag}."))
+    );
 
     // Act 2: the other school wants the same login.
-    let csrf = home.csrf_from("/verwaltung/benutzer").await;
-    let fields = create("o.jensen")(csrf);
-    let refused = home
-        .post_form("/verwaltung/benutzer/neu", &pairs(&fields))
-        .await;
+    let refused = new_teacher_account(&home, "o.jensen").await;
 
     // Assert 2: refused naming the field; still no such account in the default database.
     assert_eq!(refused.status().as_u16(), 303);

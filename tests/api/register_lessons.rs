@@ -106,7 +106,7 @@ fn item_text(html: &str, path: &str) -> Option<String> {
 }
 
 /// The fields a browser submits from the lesson form as it stands (checked radios only).
-pub(crate) fn lesson_form(html: &str) -> Vec<(String, String)> {
+fn lesson_form(html: &str) -> Vec<(String, String)> {
     let doc = Html::parse_document(html);
     let form = doc
         .select(&sel("form.lesson"))
@@ -134,14 +134,14 @@ pub(crate) fn lesson_form(html: &str) -> Vec<(String, String)> {
 }
 
 /// Sets `name` to `value` in `fields` (adding it if missing).
-pub(crate) fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
     match fields.iter_mut().find(|(n, _)| n == name) {
         Some(f) => f.1 = value.to_owned(),
         None => fields.push((name.to_owned(), value.to_owned())),
     }
 }
 
-pub(crate) fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
     fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
