@@ -349,7 +349,7 @@ enum ShowTrip {
     NoUser(NoUser),
     NotFound,
     Denied(Box<CurrentUser>, Denied),
-    Shown(Box<CurrentUser>, LessonAccess, LessonData),
+    Shown(Box<(CurrentUser, LessonAccess, LessonData)>),
 }
 
 /// `GET /unterricht/{slot}/{date}`. Session and user, access, data and the flash message in
@@ -389,12 +389,12 @@ pub async fn show(
             if current.session.row.flash.is_some() {
                 sessions::set_flash(c, &current.session.row.id_hash, None)?;
             }
-            Ok((live, ShowTrip::Shown(Box::new(current), acc, data)))
+            Ok((live, ShowTrip::Shown(Box::new((current, acc, data)))))
         })
         .await;
     user.settle(trip.as_ref().map_or(true, |(live, _)| *live));
     let (current, acc, data) = match trip?.1 {
-        ShowTrip::Shown(current, acc, data) => (current, acc, data),
+        ShowTrip::Shown(shown) => *shown,
         ShowTrip::NoUser(no) => return Err(user.refuse(no)),
         ShowTrip::NotFound => return Err(AppError::NotFound),
         ShowTrip::Denied(current, denied) => {
