@@ -52,9 +52,20 @@ impl Document {
 }
 
 /// The version of a template: the start of the hash of its text, so that any change to the
-/// text requires a new acknowledgement.
+/// text requires a new acknowledgement. The templates are compiled in, so each hash is taken
+/// once per process (it was taken twice per document on every signed-in request, about a
+/// quarter of the lesson page's instructions).
 pub fn version(doc: Document) -> String {
-    crate::crypto::sha256_hex(doc.template().as_bytes())[..12].to_owned()
+    static VERSIONS: std::sync::LazyLock<[String; 4]> = std::sync::LazyLock::new(|| {
+        [
+            Document::Datenschutz,
+            Document::Nutzungsbedingungen,
+            Document::Dienstanweisung,
+            Document::Barrierefreiheit,
+        ]
+        .map(|d| crate::crypto::sha256_hex(d.template().as_bytes())[..12].to_owned())
+    });
+    VERSIONS[doc as usize].clone()
 }
 
 /// Renders a template with only `{{schule}}` filled in (the accessibility statement).
@@ -357,6 +368,19 @@ pub fn acknowledge_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_version_is_the_start_of_the_hash_of_each_template() {
+        for d in [
+            Document::Datenschutz,
+            Document::Nutzungsbedingungen,
+            Document::Dienstanweisung,
+            Document::Barrierefreiheit,
+        ] {
+            let hash = crate::crypto::sha256_hex(d.template().as_bytes());
+            assert_eq!(version(d), hash[..12]);
+        }
+    }
 
     #[test]
     fn a_section_is_replaced_by_the_schools_text_or_its_default() {

@@ -80,20 +80,104 @@ async fn load_current_user(req: HttpRequest) -> Result<CurrentUser, AppError> {
     load_user(req, true).await
 }
 
+/// Why a request has no [`CurrentUser`].
+#[derive(Debug, Clone, Copy)]
+pub enum NoUser {
+    /// No live, signed-in session of an active user: sign in (again).
+    LoginRequired,
+    /// The current documents are not acknowledged yet.
+    Acknowledge,
+}
+
+impl NoUser {
+    pub fn into_error(self, next: &str) -> AppError {
+        match self {
+            NoUser::LoginRequired => AppError::LoginRequired {
+                next: next.to_owned(),
+            },
+            NoUser::Acknowledge => AppError::Redirect(format!(
+                "/bestaetigen?next={}",
+                urlencoding::encode(&crate::error::safe_next(next))
+            )),
+        }
+    }
+}
+
+/// The session, school and user of a signed-in session; `None` for other stages.
+fn signed_in(session: Option<Session>) -> Option<(Session, i64, i64)> {
+    let session = session.filter(|s| s.row.stage == stage::FULL)?;
+    let (Some(school_id), Some(user_id)) = (session.row.school_id, session.row.user_id) else {
+        return None;
+    };
+    Some((session, school_id, user_id))
+}
+
+/// The user context of a session loaded without one (after a sign-in or step-up within this
+/// request, or when the user may no longer sign in): loaded now, or the session ends.
+fn context_or_end(
+    c: &mut crate::db::DbConnection,
+    school_id: i64,
+    user_id: i64,
+    today: chrono::NaiveDate,
+    id_hash: &str,
+) -> diesel::QueryResult<Option<Arc<UserContext>>> {
+    match user_context(c, school_id, user_id, today)? {
+        Some(context) => Ok(Some(Arc::new(context))),
+        None => {
+            sessions::delete(c, id_hash)?;
+            Ok(None)
+        }
+    }
+}
+
+/// The user of a session with its context, after the acknowledgement check.
+fn finish_user(
+    session: Session,
+    context: Option<Arc<UserContext>>,
+    check_acks: bool,
+    now: DateTime<Utc>,
+    elevated: impl FnOnce(&Session) -> bool,
+    client_addr: String,
+) -> Result<CurrentUser, NoUser> {
+    let Some(context) = context else {
+        return Err(NoUser::LoginRequired);
+    };
+    if check_acks && !context.acked {
+        return Err(NoUser::Acknowledge);
+    }
+    let UserContext {
+        user,
+        school,
+        roles,
+        ..
+    } = (*context).clone();
+    let elevated = elevated(&session);
+    Ok(CurrentUser {
+        session,
+        user,
+        school,
+        roles,
+        elevated,
+        now,
+        client_addr,
+    })
+}
+
+fn next_of(req: &HttpRequest) -> String {
+    if req.method() == actix_web::http::Method::GET {
+        path_and_query(req)
+    } else {
+        "/".to_owned()
+    }
+}
+
 /// Loads the signed-in user; with `check_acks`, a user who has not acknowledged the current
 /// documents is sent to `/bestaetigen` first.
 async fn load_user(req: HttpRequest, check_acks: bool) -> Result<CurrentUser, AppError> {
     let state = state_of(&req)?;
-    let next = if req.method() == actix_web::http::Method::GET {
-        path_and_query(&req)
-    } else {
-        "/".to_owned()
-    };
+    let next = next_of(&req);
     let session = req.extensions().get::<Session>().cloned();
-    let Some(session) = session.filter(|s| s.row.stage == stage::FULL) else {
-        return Err(AppError::LoginRequired { next });
-    };
-    let (Some(school_id), Some(user_id)) = (session.row.school_id, session.row.user_id) else {
+    let Some((session, school_id, user_id)) = signed_in(session) else {
         return Err(AppError::LoginRequired { next });
     };
     let now = state.clock.now();
@@ -105,41 +189,146 @@ async fn load_user(req: HttpRequest, check_acks: bool) -> Result<CurrentUser, Ap
             let id_hash = session.row.id_hash.clone();
             state
                 .db
-                .run(move |c| match user_context(c, school_id, user_id, today)? {
-                    Some(context) => Ok(Some(Arc::new(context))),
-                    None => {
-                        sessions::delete(c, &id_hash)?;
-                        Ok(None)
-                    }
-                })
+                .run(move |c| context_or_end(c, school_id, user_id, today, &id_hash))
                 .await?
         }
     };
-    let Some(context) = context else {
-        return Err(AppError::LoginRequired { next });
-    };
-    if check_acks && !context.acked {
-        return Err(AppError::Redirect(format!(
-            "/bestaetigen?next={}",
-            urlencoding::encode(&crate::error::safe_next(&next))
-        )));
-    }
-    let UserContext {
-        user,
-        school,
-        roles,
-        ..
-    } = (*context).clone();
-    let elevated = session.is_elevated(now, &state);
-    Ok(CurrentUser {
+    finish_user(
         session,
-        user,
-        school,
-        roles,
-        elevated,
+        context,
+        check_acks,
         now,
-        client_addr: crate::web::session::client_addr(&req),
-    })
+        |s| s.is_elevated(now, &state),
+        crate::web::session::client_addr(&req),
+    )
+    .map_err(|no| no.into_error(&next))
+}
+
+/// A [`CurrentUser`] whose session the handler looks up first thing in its own trip to the
+/// database (see `web::middleware::defers_session`), with every check of [`CurrentUser`]:
+/// the session's expiry and idle clock, stage, active user, roles valid today and
+/// acknowledgements. Where the middleware loaded the session itself, it is the
+/// [`CurrentUser`] as usual.
+pub struct DeferredUser {
+    inner: PendingUser,
+    deferred: Option<crate::web::session::DeferredSession>,
+    next: String,
+}
+
+/// The part of a [`DeferredUser`] that goes into the trip.
+#[derive(Debug, Clone)]
+pub enum PendingUser {
+    Loaded(Box<CurrentUser>),
+    Lookup {
+        lookup: Option<crate::web::session::Lookup>,
+        elevation_absolute_minutes: i64,
+        elevation_idle_minutes: i64,
+        client_addr: String,
+    },
+}
+
+impl PendingUser {
+    /// The user, on a connection the caller holds; also whether the session was live.
+    pub fn resolve_in(
+        self,
+        c: &mut crate::db::DbConnection,
+    ) -> diesel::QueryResult<(bool, Result<CurrentUser, NoUser>)> {
+        let (lookup, absolute, idle, client_addr) = match self {
+            PendingUser::Loaded(user) => return Ok((true, Ok(*user))),
+            PendingUser::Lookup {
+                lookup,
+                elevation_absolute_minutes,
+                elevation_idle_minutes,
+                client_addr,
+            } => (
+                lookup,
+                elevation_absolute_minutes,
+                elevation_idle_minutes,
+                client_addr,
+            ),
+        };
+        let Some(lookup) = lookup else {
+            return Ok((false, Err(NoUser::LoginRequired)));
+        };
+        let session = lookup.run(c)?;
+        let live = session.is_some();
+        let Some((session, school_id, user_id)) = signed_in(session) else {
+            return Ok((live, Err(NoUser::LoginRequired)));
+        };
+        let now = lookup.now();
+        let context = match session.context.clone() {
+            Some(context) => Some(context),
+            None => {
+                let id_hash = session.row.id_hash.clone();
+                context_or_end(c, school_id, user_id, now.date_naive(), &id_hash)?
+            }
+        };
+        let user = finish_user(
+            session,
+            context,
+            true,
+            now,
+            |s| s.is_elevated_within(now, absolute, idle),
+            client_addr,
+        );
+        Ok((live, user))
+    }
+}
+
+impl DeferredUser {
+    /// What the trip needs.
+    pub fn pending(&self) -> PendingUser {
+        self.inner.clone()
+    }
+
+    /// After the trip: whether the session was live (a failed trip counts as live, so that
+    /// the cookie stays).
+    pub fn settle(&self, live: bool) {
+        if let Some(d) = &self.deferred {
+            d.settle(live);
+        }
+    }
+
+    /// The error for a request without a user.
+    pub fn refuse(&self, no: NoUser) -> AppError {
+        no.into_error(&self.next)
+    }
+}
+
+impl FromRequest for DeferredUser {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let next = next_of(&req);
+            let deferred = req
+                .extensions()
+                .get::<crate::web::session::DeferredSession>()
+                .cloned();
+            let Some(deferred) = deferred else {
+                let user = load_current_user(req).await?;
+                return Ok(DeferredUser {
+                    inner: PendingUser::Loaded(Box::new(user)),
+                    deferred: None,
+                    next,
+                });
+            };
+            let state = state_of(&req)?;
+            let s = &state.settings.session;
+            Ok(DeferredUser {
+                inner: PendingUser::Lookup {
+                    lookup: deferred.lookup.clone(),
+                    elevation_absolute_minutes: s.elevation_absolute_minutes,
+                    elevation_idle_minutes: s.elevation_idle_minutes,
+                    client_addr: crate::web::session::client_addr(&req),
+                },
+                deferred: Some(deferred),
+                next,
+            })
+        })
+    }
 }
 
 impl FromRequest for CurrentUser {

@@ -2,6 +2,7 @@
 //! late (minutes) and left early, topic and homework, one save. Works without JavaScript.
 
 use crate::auth::CurrentUser;
+use crate::auth::extract::{DeferredUser, NoUser};
 use crate::db::DbConnection;
 use crate::db::register::{self, RosterPupil};
 use crate::db::sessions;
@@ -343,44 +344,68 @@ pub async fn add_entry(
     Ok(see_other(&lesson_path(slot_id, date)))
 }
 
-/// `GET /unterricht/{slot}/{date}`. Access, data and the flash message in one trip to the
-/// database (the session was loaded by the middleware).
+/// What the one trip of the lesson page found.
+enum ShowTrip {
+    NoUser(NoUser),
+    NotFound,
+    Denied(Box<CurrentUser>, Denied),
+    Shown(Box<(CurrentUser, LessonAccess, LessonData)>),
+}
+
+/// `GET /unterricht/{slot}/{date}`. Session and user, access, data and the flash message in
+/// one trip to the database: the session middleware leaves the session's lookup to this
+/// trip, which runs it first, with every check of [`CurrentUser`].
 pub async fn show(
     state: Data<AppState>,
-    user: CurrentUser,
-    path: Path<(i64, String)>,
+    user: DeferredUser,
+    path: Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
-    let (slot_id, date) = parse_path(&path)?;
-    let who = Who::of(&user);
-    let school_id = who.school_id;
-    // The flash is shown once: cleared in the same trip, after the data was read.
-    let flash_of = user
-        .session
-        .row
-        .flash
-        .is_some()
-        .then(|| user.session.row.id_hash.clone());
+    // A malformed path is answered after the user is known, as when it was parsed after the
+    // user had been loaded.
+    let (slot, date) = path.into_inner();
+    let parsed = slot
+        .parse::<i64>()
+        .ok()
+        .and_then(|slot| parse_path(&(slot, date)).ok());
+    let pending = user.pending();
     let trip = state
         .db
         .run(move |c| {
+            let (live, current) = pending.resolve_in(c)?;
+            let current = match current {
+                Ok(current) => current,
+                Err(no) => return Ok((live, ShowTrip::NoUser(no))),
+            };
+            let Some((slot_id, date)) = parsed else {
+                return Ok((live, ShowTrip::NotFound));
+            };
+            let who = Who::of(&current);
             let acc = match access::resolve_in(c, &who, slot_id, date)? {
                 Ok(acc) => acc,
-                Err(denied) => return Ok(Err(denied)),
+                Err(denied) => return Ok((live, ShowTrip::Denied(Box::new(current), denied))),
             };
-            let data = load_in(c, school_id, &acc.planned)?;
-            if let Some(id) = &flash_of {
-                sessions::set_flash(c, id, None)?;
+            let data = load_in(c, who.school_id, &acc.planned)?;
+            // The flash is shown once: cleared in the same trip, after the data was read.
+            if current.session.row.flash.is_some() {
+                sessions::set_flash(c, &current.session.row.id_hash, None)?;
             }
-            Ok(Ok((acc, data)))
+            Ok((live, ShowTrip::Shown(Box::new((current, acc, data)))))
         })
-        .await?;
-    let (acc, data) = match trip {
-        Ok(found) => found,
-        Err(denied) => {
+        .await;
+    user.settle(trip.as_ref().map_or(true, |(live, _)| *live));
+    let (current, acc, data) = match trip?.1 {
+        ShowTrip::Shown(shown) => *shown,
+        ShowTrip::NoUser(no) => return Err(user.refuse(no)),
+        ShowTrip::NotFound => return Err(AppError::NotFound),
+        ShowTrip::Denied(current, denied) => {
+            let (slot_id, date) = parsed.ok_or(AppError::NotFound)?;
             let next = lesson_path(slot_id, date);
-            return Err(denied.into_error(&state, &user, slot_id, date, &next).await);
+            return Err(denied
+                .into_error(&state, &current, slot_id, date, &next)
+                .await);
         }
     };
+    let user = current;
     let flash = user.session.row.flash.as_deref().map(Flash::decode);
     let body = view(&user, &acc, &data, user.school.lock_days, None, &[]);
     Ok(html(

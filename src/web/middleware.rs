@@ -116,6 +116,23 @@ fn skips_session(path: &str) -> bool {
     path.starts_with("/static/") || matches!(path, "/healthz" | "/readyz" | "/metrics")
 }
 
+/// `GET /unterricht/{slot}/{date}`: the lesson page looks its session up itself, first thing
+/// in its one trip to the database (`register::lesson::show`), instead of in a trip of its
+/// own here. Only a read, so there is no CSRF check to do before the handler.
+fn defers_session(req: &ServiceRequest) -> bool {
+    if req.method() != Method::GET {
+        return false;
+    }
+    let Some(rest) = req.path().strip_prefix("/unterricht/") else {
+        return false;
+    };
+    let mut parts = rest.split('/');
+    matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some(slot), Some(date), None) if !slot.is_empty() && !date.is_empty()
+    )
+}
+
 fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -143,6 +160,9 @@ pub async fn session_and_csrf<B: MessageBody>(
     mut req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+    if defers_session(&req) {
+        return deferred(req, next).await;
+    }
     let session = match check_request(&mut req).await {
         Ok(session) => session,
         Err(e) => return Ok(req.error_response(e).map_into_right_body()),
@@ -157,6 +177,39 @@ pub async fn session_and_csrf<B: MessageBody>(
     }
     let mut res = next.call(req).await?.map_into_left_body();
     // A cookie naming no live session is removed so the browser stops sending it.
+    if had_cookie && !live && !res.headers().contains_key(header::SET_COOKIE) {
+        let _ = res.response_mut().add_cookie(&session::removal_cookie());
+    }
+    Ok(res)
+}
+
+/// A request whose handler looks the session up in its own trip (see [`defers_session`]).
+async fn deferred<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+    let Some(state) = req.app_data::<Data<AppState>>().cloned() else {
+        let e = AppError::Internal(anyhow::anyhow!("AppState fehlt"));
+        return Ok(req.error_response(e).map_into_right_body());
+    };
+    let lookup = session::Lookup::of(&req, &state);
+    let had_cookie = lookup.is_some();
+    let deferred = session::DeferredSession::new(lookup.clone());
+    req.extensions_mut().insert(deferred.clone());
+    let mut res = next.call(req).await?.map_into_left_body();
+    let live = match (deferred.outcome(), lookup) {
+        (Some(live), _) => live,
+        (None, None) => false,
+        // The handler was not reached (or did not look): the lookup runs now, so that
+        // expiry and the idle clock behave as for every other request.
+        (None, Some(lookup)) => match state.db.run(move |c| lookup.run(c)).await {
+            Ok(found) => found.is_some(),
+            Err(e) => {
+                tracing::error!(error = %e, "Sitzung nach der Anfrage nicht geladen");
+                true
+            }
+        },
+    };
     if had_cookie && !live && !res.headers().contains_key(header::SET_COOKIE) {
         let _ = res.response_mut().add_cookie(&session::removal_cookie());
     }

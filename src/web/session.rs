@@ -86,11 +86,21 @@ impl Session {
     /// True while the second-factor elevation is within both windows.
     pub fn is_elevated(&self, now: DateTime<Utc>, state: &AppState) -> bool {
         let s = &state.settings.session;
+        self.is_elevated_within(now, s.elevation_absolute_minutes, s.elevation_idle_minutes)
+    }
+
+    /// [`Session::is_elevated`] with the two windows given (for code without the state).
+    pub fn is_elevated_within(
+        &self,
+        now: DateTime<Utc>,
+        absolute_minutes: i64,
+        idle_minutes: i64,
+    ) -> bool {
         match (self.row.elevated_at, self.row.elevation_seen_at) {
             (Some(at), Some(seen)) => {
                 let now = now.naive_utc();
-                now - at <= Duration::minutes(s.elevation_absolute_minutes)
-                    && now - seen <= Duration::minutes(s.elevation_idle_minutes)
+                now - at <= Duration::minutes(absolute_minutes)
+                    && now - seen <= Duration::minutes(idle_minutes)
             }
             _ => false,
         }
@@ -176,46 +186,101 @@ fn user_agent(req: &HttpRequest) -> String {
         .unwrap_or_default()
 }
 
+/// What is needed to look up the session named by a request's cookie, taken from the request
+/// before the trip to the database.
+#[derive(Debug, Clone)]
+pub struct Lookup {
+    id_hash: String,
+    now: DateTime<Utc>,
+    idle: Duration,
+    absolute: Duration,
+}
+
+impl Lookup {
+    /// The lookup for the request's cookie; `None` without a cookie.
+    pub fn of(req: &ServiceRequest, state: &AppState) -> Option<Self> {
+        let cookie = req.cookie(COOKIE_NAME)?;
+        Some(Lookup {
+            id_hash: sha256_hex(cookie.value().as_bytes()),
+            now: state.clock.now(),
+            idle: Duration::minutes(state.settings.session.idle_timeout_minutes),
+            absolute: Duration::hours(state.settings.session.absolute_timeout_hours),
+        })
+    }
+
+    /// The time the session was looked up at.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// Loads the session on a connection the caller holds, if it exists and has not expired.
+    /// Expired rows are deleted; a session seen more than a minute ago is touched; for a
+    /// signed-in session the user context is loaded too.
+    pub fn run(&self, c: &mut DbConnection) -> QueryResult<Option<Session>> {
+        let (today, now) = (self.now.date_naive(), self.now.naive_utc());
+        let Some(row) = sessions::find(c, &self.id_hash)? else {
+            return Ok(None);
+        };
+        if now - row.last_seen_at > self.idle || now - row.created_at > self.absolute {
+            sessions::delete(c, &row.id_hash)?;
+            return Ok(None);
+        }
+        // Writing on every request would cost a write per page; a minute is precise enough
+        // for a 30-minute idle timeout.
+        if now - row.last_seen_at > Duration::seconds(60) {
+            sessions::touch(c, &row.id_hash, now)?;
+        }
+        let context = match (row.stage == stage::FULL, row.school_id, row.user_id) {
+            (true, Some(school_id), Some(user_id)) => {
+                user_context(c, school_id, user_id, today)?.map(Arc::new)
+            }
+            _ => None,
+        };
+        Ok(Some(Session {
+            row,
+            renewed_cookie: None,
+            context,
+        }))
+    }
+}
+
+/// Put into the request instead of a [`Session`] when the session middleware leaves the
+/// lookup to the handler, which then runs it first in its own trip to the database (only for
+/// `GET` of the lesson page, see `web::middleware::defers_session`). The handler reports
+/// whether the session was live; if it never ran the lookup, the middleware runs it after the
+/// handler, so that every request still looks its session up.
+#[derive(Debug, Clone)]
+pub struct DeferredSession {
+    pub lookup: Option<Lookup>,
+    outcome: std::rc::Rc<std::cell::Cell<Option<bool>>>,
+}
+
+impl DeferredSession {
+    pub fn new(lookup: Option<Lookup>) -> Self {
+        DeferredSession {
+            lookup,
+            outcome: Default::default(),
+        }
+    }
+
+    /// Records that the lookup ran and whether it found a live session.
+    pub fn settle(&self, live: bool) {
+        self.outcome.set(Some(live));
+    }
+
+    /// Whether the lookup found a live session; `None` if it did not run.
+    pub fn outcome(&self) -> Option<bool> {
+        self.outcome.get()
+    }
+}
+
 /// Loads the session named by the request's cookie, if it exists and has not expired.
 /// Expired rows are deleted. Returns `None` for no, unknown or expired sessions.
 pub async fn load(req: &ServiceRequest, state: &AppState) -> AppResult<Option<Session>> {
-    let Some(cookie) = req.cookie(COOKIE_NAME) else {
+    let Some(lookup) = Lookup::of(req, state) else {
         return Ok(None);
     };
-    let id_hash = sha256_hex(cookie.value().as_bytes());
-    let at = state.clock.now();
-    let (today, now) = (at.date_naive(), at.naive_utc());
-    let idle = Duration::minutes(state.settings.session.idle_timeout_minutes);
-    let absolute = Duration::hours(state.settings.session.absolute_timeout_hours);
-    let row = state
-        .db
-        .run(move |c| {
-            let Some(row) = sessions::find(c, &id_hash)? else {
-                return Ok(None);
-            };
-            if now - row.last_seen_at > idle || now - row.created_at > absolute {
-                sessions::delete(c, &row.id_hash)?;
-                return Ok(None);
-            }
-            // Writing on every request would cost a write per page; a minute is precise enough
-            // for a 30-minute idle timeout.
-            if now - row.last_seen_at > Duration::seconds(60) {
-                sessions::touch(c, &row.id_hash, now)?;
-            }
-            let context = match (row.stage == stage::FULL, row.school_id, row.user_id) {
-                (true, Some(school_id), Some(user_id)) => {
-                    user_context(c, school_id, user_id, today)?.map(Arc::new)
-                }
-                _ => None,
-            };
-            Ok(Some((row, context)))
-        })
-        .await?;
-    Ok(row.map(|(row, context)| Session {
-        row,
-        renewed_cookie: None,
-        context,
-    }))
+    Ok(state.db.run(move |c| lookup.run(c)).await?)
 }
 
 /// Creates a new session row and returns it with the cookie value to send.

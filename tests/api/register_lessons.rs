@@ -1047,3 +1047,56 @@ async fn a_teacher_records_a_class_test_for_the_class_and_it_shows_on_the_lesson
         );
     }
 }
+
+/// The lesson page looks its session up in its own trip to the database instead of the
+/// session middleware: every check of the session still applies there, on every request.
+#[tokio::test]
+async fn the_lesson_page_checks_the_session_itself_idle_time_deactivation_and_no_session() {
+    // Arrange
+    let f = Fixture::new().await;
+    let path = lesson_path(f.next, f.today);
+    let b = f.app.browser_for(&f.teacher).await;
+    assert_eq!(b.get(&path).await.status().as_u16(), 200);
+
+    // Act + Assert: without a session, sign in first.
+    let anonymous = f.app.new_browser().get(&path).await;
+    assert_eq!(anonymous.status().as_u16(), 303);
+    assert!(location(&anonymous).starts_with("/anmelden?next="));
+
+    // Staying active on the lesson page keeps the session alive (the idle clock is touched).
+    f.app.advance_minutes(20);
+    assert_eq!(b.get(&path).await.status().as_u16(), 200);
+    f.app.advance_minutes(20);
+    assert_eq!(b.get(&path).await.status().as_u16(), 200, "touched");
+
+    // Idle for more than 30 minutes: refused, and the dead cookie is removed.
+    f.app.advance_minutes(31);
+    let idle = b.get(&path).await;
+    assert_eq!(idle.status().as_u16(), 303);
+    assert!(location(&idle).starts_with("/anmelden?next="));
+    let cookie = idle
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(cookie.starts_with("__Host-klassenbuch=;"), "{cookie}");
+
+    // Deactivated: refused on the very next request, and the session ends.
+    let b = f.app.browser_for(&f.teacher).await;
+    assert_eq!(b.get(&path).await.status().as_u16(), 200);
+    use klassenbuch::db::schema::{sessions, users};
+    diesel::update(users::table.filter(users::id.eq(f.teacher.user_id)))
+        .set(users::active.eq(false))
+        .execute(&mut *f.app.conn())
+        .unwrap();
+    let deactivated = b.get(&path).await;
+    assert_eq!(deactivated.status().as_u16(), 303);
+    assert!(location(&deactivated).starts_with("/anmelden?next="));
+    let left = sessions::table
+        .filter(sessions::user_id.eq(f.teacher.user_id))
+        .count()
+        .get_result::<i64>(&mut *f.app.conn())
+        .unwrap();
+    assert_eq!(left, 0, "the deactivated user's session still exists");
+}
