@@ -94,6 +94,9 @@ pub struct Manager {
     url: String,
     kind: DbKind,
     busy_timeout_ms: u32,
+    /// Set after the first connection. From then on a missing SQLite file is an error: the
+    /// pool must not quietly create a new, empty database where the real one was.
+    opened: std::sync::atomic::AtomicBool,
 }
 
 impl Manager {
@@ -102,6 +105,7 @@ impl Manager {
             kind: DbKind::from_url(url)?,
             url: url.to_owned(),
             busy_timeout_ms,
+            opened: std::sync::atomic::AtomicBool::new(false),
         })
     }
 }
@@ -113,8 +117,16 @@ impl ManageConnection for Manager {
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
         match self.kind {
             DbKind::Sqlite => {
-                let mut conn = SqliteConnection::establish(sqlite_path(&self.url))
-                    .map_err(r2d2::Error::ConnectionError)?;
+                use std::sync::atomic::Ordering;
+                let path = sqlite_path(&self.url);
+                if self.opened.load(Ordering::SeqCst) && !std::path::Path::new(path).exists() {
+                    return Err(r2d2::Error::ConnectionError(
+                        diesel::ConnectionError::BadConnection("Die SQLite-Datei fehlt.".into()),
+                    ));
+                }
+                self.opened.store(true, Ordering::SeqCst);
+                let mut conn =
+                    SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
                 // Order matters: busy_timeout before WAL (switching journal mode takes a lock).
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
