@@ -339,7 +339,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     db.migrate()?;
                     let ids = school.map(|s| vec![s]);
                     let databases = match school {
-                        Some(s) => vec![db.for_school(s)],
+                        Some(s) => {
+                            let d = db.for_school(s);
+                            if crate::db::schools::find(&mut *d.get()?, s)?.is_none() {
+                                anyhow::bail!("Es gibt keine Schule mit der Kennung {s}.");
+                            }
+                            vec![d]
+                        }
                         None => db.all(),
                     };
                     let mut runs = Vec::new();

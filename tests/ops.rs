@@ -1291,6 +1291,19 @@ fn the_commands_cover_every_database_of_the_school_map() {
     );
     assert!(broken_err.contains("sued.sqlite"), "{broken_err}");
 
+    // Act 2b: the retention run of a school looks in the school's database only.
+    let (run, run_out, run_err) =
+        d.run(&["retention", "run", "--dry-run", "--school", "101"], &map);
+    let (unknown, _, unknown_err) =
+        d.run(&["retention", "run", "--dry-run", "--school", "999"], &map);
+    assert!(run.success(), "{run_out}{run_err}");
+    assert!(run_out.contains("Schule 101:"), "{run_out}");
+    assert!(!unknown.success());
+    assert!(
+        unknown_err.contains("keine Schule mit der Kennung 999"),
+        "{unknown_err}"
+    );
+
     // Act 3: a backup of the installation.
     let backups = tempfile::tempdir().unwrap();
     let file = backups.path().join("sicherung.sqlite");
