@@ -3,7 +3,6 @@
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
-use crate::db::Db;
 use crate::startup::Application;
 use clap::{Args, Parser, Subcommand};
 use secrecy::ExposeSecret;
@@ -241,20 +240,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 Command::Backup { to } => {
                     let db = crate::cli_connect(&settings)?;
-                    let mut urls = vec![settings.database.url.expose_secret().to_owned()];
-                    for url in settings
-                        .database
-                        .school_map()
-                        .map_err(anyhow::Error::msg)?
-                        .into_values()
-                    {
-                        if !urls.contains(&url) {
-                            urls.push(url);
-                        }
-                    }
-                    for (i, url) in urls.iter().enumerate() {
-                        let one = Db::connect(url, 1, settings.database.busy_timeout_ms)?;
-                        let target = match db.all()[i].cookie_tag() {
+                    for (i, one) in db.all().iter().enumerate() {
+                        let target = match one.cookie_tag() {
                             Some(tag) if i > 0 => {
                                 let mut name = to.as_os_str().to_owned();
                                 name.push(format!("-{tag}"));
@@ -262,8 +249,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                             }
                             _ => to.clone(),
                         };
-                        let meta =
-                            crate::ops::backup::backup(&one, url, &target, SystemClock.now())?;
+                        let meta = crate::ops::backup::backup(one, &target, SystemClock.now())?;
                         let of = if db.is_mapped() {
                             format!(" (Datenbank {})", one.label())
                         } else {

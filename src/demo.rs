@@ -61,7 +61,7 @@ pub fn create_school_with_setup_link(
     let id = id.or_else(|| {
         db.is_mapped().then(|| {
             (highest + 1..)
-                .find(|n| db.for_school(*n).label() == db.home().label())
+                .find(|n| db.for_school(*n).is_same(&db.home()))
                 .unwrap_or(highest + 1)
         })
     });

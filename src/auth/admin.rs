@@ -183,22 +183,23 @@ pub async fn create(
         .find_everywhere(move |c| users::find_by_login(c, &l2))
         .await?
         .is_empty();
-    let created = state
-        .db
-        .run(move |c| {
-            if taken {
-                return Ok(None);
-            }
-            crate::db::write_transaction(c, |c| {
-                if users::find_by_login(c, &l)?.is_some() {
-                    return Ok(None);
-                }
-                let u = users::create(c, school_id, &l, &name, now)?;
-                users::assign_role(c, school_id, u.id, role, None)?;
-                Ok(Some(u))
+    let created = if taken {
+        None
+    } else {
+        state
+            .db
+            .run(move |c| {
+                crate::db::write_transaction(c, |c| {
+                    if users::find_by_login(c, &l)?.is_some() {
+                        return Ok(None);
+                    }
+                    let u = users::create(c, school_id, &l, &name, now)?;
+                    users::assign_role(c, school_id, u.id, role, None)?;
+                    Ok(Some(u))
+                })
             })
-        })
-        .await?;
+            .await?
+    };
     let Some(new_user) = created else {
         return session::flash_and_redirect(
             &state,

@@ -171,6 +171,8 @@ pub type PooledConn = PooledConnection<Manager>;
 /// One database of the installation: its pool, and the tag that names it in session cookies.
 struct Database {
     pool: DbPool,
+    /// The URL as configured (with its password: for `pg_dump`, never for messages).
+    url: String,
     sqlite_file: Option<String>,
     /// Names this database in session cookies when there are several (`d` + 8 hex digits
     /// of the SHA-256 of its URL without password; stable across restarts and reorderings).
@@ -189,14 +191,14 @@ struct Databases {
 
 tokio::task_local! {
     /// The database of the request being handled (set from the session cookie by
-    /// `web::middleware::database_scope`, or by [`Db::scope`]).
+    /// `web::middleware::database_scope` through [`Db::scope_index`]).
     static CURRENT: usize;
 }
 
 /// Application handle to the database(s): the default database and, with a school map
 /// (`database.schools`), further databases that hold some schools. Every table is keyed by
 /// school, so a school lives entirely in one database; [`Db::run`] uses the database of the
-/// request (see [`Db::scope`]), [`Db::for_school`] the one of a given school.
+/// request (see [`Db::scope_index`]), [`Db::for_school`] the one of a given school.
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Databases>,
@@ -234,6 +236,7 @@ fn open_database(url: &str, pool_size: u32, busy_timeout_ms: u32) -> Result<Data
     let tag = format!("d{}", &crate::crypto::sha256_hex(label.as_bytes())[..8]);
     Ok(Database {
         pool,
+        url: url.to_owned(),
         sqlite_file: (kind == DbKind::Sqlite).then(|| sqlite_path(url).to_owned()),
         tag,
         label,
@@ -352,6 +355,16 @@ impl Db {
         &self.database().label
     }
 
+    /// This handle's database URL as configured, password included (for `pg_dump`).
+    pub fn url(&self) -> &str {
+        &self.database().url
+    }
+
+    /// Whether two handles use the same database now.
+    pub fn is_same(&self, other: &Db) -> bool {
+        self.index() == other.index()
+    }
+
     /// With several databases: the tag that routes a session cookie to this handle's
     /// database. `None` with one database (cookies then carry no tag).
     pub fn cookie_tag(&self) -> Option<&str> {
@@ -363,15 +376,10 @@ impl Db {
         self.inner.list.iter().position(|d| d.tag == tag)
     }
 
-    /// Runs `f` with this handle's database as the request's database, so that
-    /// every `Db::run` inside (of handles not bound to a database) uses it.
-    pub async fn scope<F: std::future::Future>(&self, f: F) -> F::Output {
-        CURRENT.scope(self.index(), f).await
-    }
-
-    /// Runs `f` with database `index` as the request's database (see [`Db::scope`]).
+    /// Runs `f` with database `index` as the request's database, so that every `Db::run`
+    /// inside (of handles not bound to a database) uses it.
     pub async fn scope_index<F: std::future::Future>(&self, index: usize, f: F) -> F::Output {
-        self.pinned_to(index).scope(f).await
+        CURRENT.scope(self.pinned_to(index).index(), f).await
     }
 
     /// Runs `f` in every database and returns the handles of those where it found something.
@@ -405,7 +413,7 @@ impl Db {
                 .map_err(|e| DbError::Unreachable(e.to_string()))?;
             for id in ids {
                 let expected = self.for_school(id);
-                if expected.index() != db.index() {
+                if !expected.is_same(&db) {
                     return Err(DbError::Map(format!(
                         "Schule {id} liegt in der Datenbank {}, database.schools ordnet sie \
                          aber {} zu. Bitte die Zuordnung berichtigen.",

@@ -64,9 +64,9 @@ pub fn logins_taken_elsewhere(
     file: &str,
     plan: &Plan,
 ) -> Result<Vec<Problem>, crate::db::RunError> {
-    let home = db.for_school(school_id).label().to_owned();
+    let home = db.for_school(school_id);
     let mut problems = Vec::new();
-    for other in db.all().into_iter().filter(|d| d.label() != home) {
+    for other in db.all().into_iter().filter(|d| !d.is_same(&home)) {
         let mut conn = other.get()?;
         for change in &plan.changes {
             for op in &change.ops {
@@ -78,8 +78,7 @@ pub fn logins_taken_elsewhere(
                         change.line.unwrap_or(0),
                         "Anmeldename",
                         login,
-                        "ist bereits vergeben; bitte in der Spalte »Anmeldename« einen anderen \
-                         angeben.",
+                        plan::LOGIN_TAKEN,
                     ));
                 }
             }

@@ -76,7 +76,6 @@ fn sql_string(s: &str) -> String {
 /// Takes a consistent online backup into `to` (which must not exist yet).
 pub fn backup(
     db: &Db,
-    url: &str,
     to: &Path,
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<BackupMeta> {
@@ -103,7 +102,7 @@ pub fn backup(
             let status = Command::new("pg_dump")
                 .args(["--format=custom", "--no-owner", "--file"])
                 .arg(to)
-                .arg(url)
+                .arg(db.url())
                 .status()
                 .context(
                     "pg_dump konnte nicht gestartet werden (Paket postgresql-client installiert?)",

@@ -351,7 +351,7 @@ pub async fn renew(
         row.elevation_seen_at = Some(now);
     }
     let insert = row.clone();
-    if db.cookie_tag() == state.db.cookie_tag() {
+    if db.is_same(&state.db) {
         db.run(move |c| {
             crate::db::write_transaction(c, |c| {
                 sessions::delete(c, &old_hash)?;

@@ -350,9 +350,9 @@ async fn a_backup_taken_under_load_restores_every_save_confirmed_before_it() {
     let before_backup = confirmed(&attempts);
     assert!(before_backup.len() >= 10, "the saves did not get going");
     let meta = {
-        let (db, url, file) = (app.state.db.clone(), app.db_url.clone(), file.clone());
+        let (db, file) = (app.state.db.clone(), file.clone());
         let now = app.clock.now();
-        tokio::task::spawn_blocking(move || backup::backup(&db, &url, &file, now))
+        tokio::task::spawn_blocking(move || backup::backup(&db, &file, now))
             .await
             .unwrap()
             .expect("backup under load")
@@ -457,7 +457,7 @@ async fn restore_refuses_a_backup_of_a_newer_schema_and_changes_nothing() {
     app.create_school("Schule der Sicherung");
     let dir = tempfile::tempdir().unwrap();
     let file = backup_file(dir.path());
-    let mut meta = backup::backup(&app.state.db, &app.db_url, &file, app.clock.now()).unwrap();
+    let mut meta = backup::backup(&app.state.db, &file, app.clock.now()).unwrap();
     meta.schema_version = "29991231235959".into();
     std::fs::write(
         meta_path(&file),

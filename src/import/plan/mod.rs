@@ -172,6 +172,10 @@ pub(crate) fn crypto_error(e: crate::crypto::CryptoError) -> diesel::result::Err
     diesel::result::Error::SerializationError(Box::new(e))
 }
 
+/// The problem text of a new login that is already taken (in this or another database).
+pub const LOGIN_TAKEN: &str =
+    "ist bereits vergeben; bitte in der Spalte »Anmeldename« einen anderen angeben.";
+
 /// Compares `records` with the school's data as of `today`. Problems that only the
 /// database shows (a login taken by another school, a class name in use) come back as
 /// `Err`.

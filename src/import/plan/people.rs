@@ -284,8 +284,7 @@ pub(super) fn staff(
                         rec.line,
                         "Anmeldename",
                         &rec.login,
-                        "ist bereits vergeben; bitte in der Spalte »Anmeldename« einen anderen \
-                         angeben.",
+                        super::LOGIN_TAKEN,
                     ));
                     continue;
                 }
